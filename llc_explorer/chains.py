@@ -1,0 +1,155 @@
+"""Running many chains: ``vmap`` over chains of a jitted ``lax.scan`` over a chunk of steps.
+
+Divergence (spec section 3): a chain has diverged at the first step where its loss or any
+parameter is not finite. From then on it is frozen (its parameters stop changing), it
+records NaN, and its ``diverged_at`` holds that step. Nothing raises.
+
+Compiled chunks are cached per sampler, chunk length, batch size and argument shapes; every
+number that a user tunes (step size, ``gamma``, ``n*beta``, sampler hyperparameters, seed)
+is a traced argument, so changing it reuses the compiled chunk.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import partial
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from llc_explorer.data import Dataset
+from llc_explorer.dln import Params
+from llc_explorer.gradients import minibatch_loss_and_grad
+from llc_explorer.samplers import Potential, get_sampler
+
+
+class ChainState(NamedTuple):
+    """The state of ``C`` chains; every leaf has a leading chain axis."""
+
+    params: Params
+    sampler_state: Any
+    alive: jax.Array
+    diverged_at: jax.Array
+    key: jax.Array
+
+
+def init_chains(
+    sampler_name: str, center: Params, hyper: Any, chains: int, *, key: jax.Array
+) -> ChainState:
+    """``chains`` copies of the sampler started at ``center`` (``w*``), with their own keys."""
+    init = get_sampler(sampler_name).init
+    params = jax.tree.map(lambda w: jnp.broadcast_to(w, (chains, *w.shape)), center)
+    sampler_state = jax.vmap(init, in_axes=(0, None))(params, hyper)
+    return ChainState(
+        params=params,
+        sampler_state=sampler_state,
+        alive=jnp.ones((chains,), bool),
+        diverged_at=jnp.full((chains,), -1, jnp.int32),
+        key=jax.random.split(key, chains),
+    )
+
+
+def all_finite(tree: Any) -> jax.Array:
+    """Whether every entry of every leaf is finite."""
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
+
+
+def freeze_where(keep_old: jax.Array, old: Any, new: Any) -> Any:
+    """Leafwise ``old if keep_old else new`` (``keep_old`` is a scalar)."""
+    return jax.tree.map(lambda o, n: jnp.where(keep_old, o, n), old, new)
+
+
+TRACES = {"count": 0}
+"""How many times a chunk function has been traced (a test guard against recompiling)."""
+
+
+def run_chunk(
+    sampler_name: str,
+    batch_size: int,
+    chunk_steps: int,
+    state: ChainState,
+    data: Dataset,
+    potential: Potential,
+    hyper: Any,
+    start: jax.Array,
+    total: jax.Array,
+) -> tuple[ChainState, jax.Array]:
+    """Advance every chain over steps ``start .. start + chunk_steps - 1`` (those ``< total``).
+
+    Returns the new state and the recorded minibatch losses, shape ``(C, chunk_steps)``:
+    ``L_{B_t}(w_t)``, or NaN where a chain had diverged or ``t >= total``.
+    """
+    TRACES["count"] += 1
+    update = get_sampler(sampler_name).update
+
+    def one_chain(chain: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
+        key, batch_key, noise_key = jax.random.split(chain.key, 3)
+        loss, grad = minibatch_loss_and_grad(chain.params, data, batch_size, key=batch_key)
+        params, sampler_state = update(
+            chain.params, chain.sampler_state, grad, potential, hyper, key=noise_key
+        )
+        active = chain.alive & (t < total)
+        loss_ok = jnp.isfinite(loss)
+        step_ok = loss_ok & all_finite(params)
+        moved = active & step_ok
+        diverging = active & ~step_ok
+        diverged_at = jnp.where(
+            diverging & (chain.diverged_at < 0), jnp.where(loss_ok, t + 1, t), chain.diverged_at
+        )
+        new = ChainState(
+            params=freeze_where(~moved, chain.params, params),
+            sampler_state=freeze_where(~moved, chain.sampler_state, sampler_state),
+            alive=chain.alive & ~diverging,
+            diverged_at=diverged_at,
+            key=key,
+        )
+        recorded = jnp.where(active & loss_ok, loss, jnp.nan)
+        return new, recorded
+
+    def step(state: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
+        return jax.vmap(one_chain, in_axes=(0, None))(state, t)
+
+    steps = start + jnp.arange(chunk_steps, dtype=jnp.int32)
+    state, losses = jax.lax.scan(step, state, steps)
+    return state, losses.T
+
+
+class ChunkCache:
+    """Compiled chunk functions, keyed by sampler, chunk length, batch size and arg shapes."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[Any, Any] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(sampler_name: str, batch_size: int, chunk_steps: int, args: tuple) -> tuple:
+        """What a compiled chunk depends on: names, sizes, and the shapes and dtypes of args."""
+        leaves, treedef = jax.tree.flatten(args)
+        shapes = tuple((jnp.shape(x), str(jnp.result_type(x))) for x in leaves)
+        return (sampler_name, batch_size, chunk_steps, treedef, shapes)
+
+    def is_cached(self, sampler_name: str, batch_size: int, chunk_steps: int, args: tuple) -> bool:
+        """Whether :meth:`get` would return without compiling."""
+        return self.key(sampler_name, batch_size, chunk_steps, args) in self._compiled
+
+    def get(
+        self, sampler_name: str, batch_size: int, chunk_steps: int, args: tuple
+    ) -> tuple[Any, float]:
+        """The compiled chunk for ``args`` and the seconds spent compiling it now (0 if cached)."""
+        key = self.key(sampler_name, batch_size, chunk_steps, args)
+        with self._lock:
+            if key in self._compiled:
+                return self._compiled[key], 0.0
+            began = time.perf_counter()
+            jitted = jax.jit(
+                partial(run_chunk, sampler_name, batch_size, chunk_steps), donate_argnums=0
+            )
+            compiled = jitted.lower(*args).compile()
+            self._compiled[key] = compiled
+            return compiled, time.perf_counter() - began
+
+
+CHUNKS = ChunkCache()
+"""The process-wide cache of compiled chunks."""

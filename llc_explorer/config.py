@@ -1,0 +1,207 @@
+"""One LLC estimation run's settings, their defaults, and their validation.
+
+Every entry point (``estimate_llc``, the CLI, the explorer) builds an :class:`LLCConfig` with
+:func:`make_config`, which fills defaults and raises ``ValueError`` naming any bad setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+from llc_explorer.data import INPUT_DISTRIBUTIONS
+from llc_explorer.samplers import SAMPLERS
+from llc_explorer.truth import num_params, validate_rank, validate_widths
+
+SAMPLER_DEFAULTS: dict[str, dict[str, float]] = {
+    "sgld": {"step_size": 1e-6},
+    "rmsprop_sgld": {"step_size": 1e-7, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
+    "adam_sgld": {"step_size": 1e-7, "b1": 0.9, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
+    "sghmc": {"step_size": 1e-6, "friction": 0.1},
+    "sgnht": {"step_size": 1e-6, "diffusion": 0.1},
+}
+"""Default hyperparameters per sampler, chosen by ``benchmarks/sweep_defaults.py``
+(n = 1e5, batch 100, gamma = 1, n*beta = n / log n; see the README's table)."""
+
+HYPERPARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
+    "b1": (0.0, 1.0, False),
+    "b2": (0.0, 1.0, False),
+    "a": (0.0, math.inf, False),
+    "bias_correction": (0.0, 1.0, False),
+    "friction": (0.0, 1.0, True),
+    "diffusion": (0.0, math.inf, False),
+}
+"""Allowed ``(low, high, low excluded)`` of each sampler hyperparameter."""
+
+SAMPLER_HYPERPARAMETERS = tuple(HYPERPARAMETER_RANGES)
+
+
+@dataclass(frozen=True)
+class LLCConfig:
+    """A fully resolved LLC estimation run (every field has its final value)."""
+
+    widths: tuple[int, ...]
+    rank: int
+    sampler: str = "rmsprop_sgld"
+    step_size: float = 1e-7
+    gamma: float = 1.0
+    nbeta: float = 0.0
+    n: int = 100_000
+    batch_size: int = 100
+    chains: int = 4
+    steps: int = 10_000
+    burn_in: float = 0.9
+    seed: int = 0
+    noise: float = 0.0
+    input_dist: str = "normal"
+    chunk_size: int = 0
+    b1: float | None = None
+    b2: float | None = None
+    a: float | None = None
+    bias_correction: float | None = None
+    friction: float | None = None
+    diffusion: float | None = None
+
+    @property
+    def burn_in_steps(self) -> int:
+        """Number of leading steps discarded: ``floor(burn_in * steps)``."""
+        return int(self.burn_in * self.steps)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The config as plain JSON-ready values."""
+        out = dataclasses.asdict(self)
+        out["widths"] = list(self.widths)
+        return out
+
+    def hyperparameters(self) -> dict[str, float]:
+        """The sampler's own hyperparameters (step size included), by name."""
+        return {name: getattr(self, name) for name in SAMPLER_DEFAULTS[self.sampler]}
+
+
+def default_nbeta(n: int, beta0: float = 1.0) -> float:
+    """``n * beta`` with ``beta = beta0 / log n``."""
+    return n * beta0 / math.log(n)
+
+
+def default_chunk_size(steps: int, chains: int, batch_size: int, num_params: int) -> int:
+    """Steps per jitted chunk: a power of two near 2e9 flops per chunk, at most 1024 and no
+    more than the next power of two above ``steps`` (a few distinct sizes, so few compiles)."""
+    flops_per_step = 6 * batch_size * num_params * chains
+    target = max(16, min(1024, int(2e9 // flops_per_step)))
+    size = 2 ** int(math.log2(target))
+    return min(size, 2 ** math.ceil(math.log2(max(steps, 1))))
+
+
+def _check_int(name: str, value: Any, low: int, high: float = math.inf) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
+        upper = "" if high == math.inf else f", at most {high}"
+        raise ValueError(f"{name} must be an int, at least {low}{upper}; got {value!r}")
+    return int(value)
+
+
+def _check_float(
+    name: str, value: Any, low: float, high: float = math.inf, *, open_low: bool = False
+) -> float:
+    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (value > low if open_low else value >= low) and value <= high
+    if not ok:
+        bracket = "(" if open_low else "["
+        raise ValueError(
+            f"{name} must be a finite number in {bracket}{low}, {high}]; got {value!r}"
+        )
+    return float(value)
+
+
+def make_config(
+    widths: Sequence[int],
+    rank: int,
+    *,
+    sampler: str = "rmsprop_sgld",
+    step_size: float | None = None,
+    gamma: float = 1.0,
+    nbeta: float | None = None,
+    n: int = 100_000,
+    batch_size: int = 100,
+    chains: int = 4,
+    steps: int = 10_000,
+    burn_in: float = 0.9,
+    seed: int = 0,
+    noise: float = 0.0,
+    input_dist: str = "normal",
+    chunk_size: int | None = None,
+    **hyperparameters: float | None,
+) -> LLCConfig:
+    """Validate the settings and fill every default; ``ValueError`` names a bad setting.
+
+    ``hyperparameters`` are the sampler's own (``b1``, ``b2``, ``a``, ``bias_correction``,
+    ``friction``, ``diffusion``); ``None`` or absent means the sampler's default.
+    """
+    widths = validate_widths(widths)
+    rank = validate_rank(rank, widths)
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}; got {sampler!r}")
+    unknown = sorted(set(hyperparameters) - set(SAMPLER_HYPERPARAMETERS))
+    if unknown:
+        raise ValueError(
+            f"unknown setting(s) {', '.join(unknown)}; sampler hyperparameters are "
+            f"{', '.join(SAMPLER_HYPERPARAMETERS)}"
+        )
+    n = _check_int("n", n, 2)
+    batch_size = _check_int("batch_size", batch_size, 1, n)
+    chains = _check_int("chains", chains, 1)
+    steps = _check_int("steps", steps, 1)
+    burn_in = _check_float("burn_in", burn_in, 0.0, 1.0)
+    if int(burn_in * steps) >= steps:
+        raise ValueError(
+            f"burn_in={burn_in} leaves no sampling steps out of steps={steps}; "
+            "use burn_in < 1 - 1/steps"
+        )
+    if input_dist not in INPUT_DISTRIBUTIONS:
+        raise ValueError(f"input_dist must be one of {INPUT_DISTRIBUTIONS}; got {input_dist!r}")
+    defaults = SAMPLER_DEFAULTS[sampler]
+    ignored = sorted(k for k, v in hyperparameters.items() if v is not None and k not in defaults)
+    if ignored:
+        raise ValueError(
+            f"{', '.join(ignored)} do(es) not apply to {sampler}; its hyperparameters are "
+            f"{', '.join(defaults)}"
+        )
+    step_size = defaults["step_size"] if step_size is None else step_size
+    own = {
+        name: defaults[name] if hyperparameters.get(name) is None else hyperparameters[name]
+        for name in SAMPLER_HYPERPARAMETERS
+        if name in defaults
+    }
+    checked = {
+        "step_size": _check_float("step_size", step_size, 0.0, open_low=True),
+        "gamma": _check_float("gamma", gamma, 0.0),
+        "nbeta": _check_float("nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0),
+        "noise": _check_float("noise", noise, 0.0),
+    }
+    for name, value in own.items():
+        low, high, open_low = HYPERPARAMETER_RANGES[name]
+        checked[name] = _check_float(name, value, low, high, open_low=open_low)
+    if checked.get("b2") == 1.0 and checked.get("a") == 0.0:
+        raise ValueError("a must be > 0 when b2 = 1 (the preconditioner would divide by zero)")
+    seed = _check_int("seed", seed, 0, 2**32 - 1)
+    if chunk_size is not None:
+        chunk_size = _check_int("chunk_size", chunk_size, 1)
+    else:
+        chunk_size = default_chunk_size(steps, chains, batch_size, num_params(widths))
+    return LLCConfig(
+        widths=widths,
+        rank=rank,
+        sampler=sampler,
+        n=n,
+        batch_size=batch_size,
+        chains=chains,
+        steps=steps,
+        burn_in=burn_in,
+        seed=seed,
+        input_dist=input_dist,
+        chunk_size=chunk_size,
+        **checked,
+    )

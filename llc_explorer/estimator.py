@@ -1,0 +1,202 @@
+"""The LLC estimator (spec section 3), in one-shot and streaming form.
+
+Per chain ``c``: ``lambda_hat_c = n*beta * (mean_{B <= t < T} L_{B_t}(w_t^c) - L_n(w*))``, with
+``B`` burn-in steps out of ``T`` (steps counted from 0). The estimate is the mean over
+chains that did not diverge, with their standard deviation and standard error
+``std / sqrt(C)``; the running estimate takes the mean over ``B <= s <= t``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from llc_explorer.chains import CHUNKS, init_chains
+from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.problem import Problem, build_problem, problem_keys
+from llc_explorer.samplers import Potential, get_sampler
+
+
+@dataclass(frozen=True)
+class LLCResult:
+    """An LLC estimate (complete when ``done``; partial snapshots come from ``stream_llc``)."""
+
+    config: LLCConfig
+    true_llc: Fraction
+    multiplicity: int
+    llc_mean: float
+    llc_std: float
+    llc_stderr: float
+    llc_per_chain: np.ndarray
+    relative_error: float
+    diverged_chains: list[tuple[int, int]]
+    loss_trace: np.ndarray
+    running_llc: np.ndarray
+    loss_at_teacher: float
+    num_params: int
+    steps_done: int
+    steps_per_second: float
+    compile_seconds: float
+    done: bool
+
+    @property
+    def message(self) -> str:
+        """A plain sentence on the state of the estimate (empty when nothing needs saying)."""
+        chains = self.config.chains
+        if len(self.diverged_chains) == chains:
+            return f"all {chains} chains diverged: the estimate is NaN (try a smaller step size)"
+        if self.steps_done <= self.config.burn_in_steps:
+            return "burn-in: no estimate yet"
+        if self.diverged_chains:
+            return f"{len(self.diverged_chains)} of {chains} chains diverged and are excluded"
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (no traces); NaN becomes ``None``."""
+
+        def clean(x: float) -> float | None:
+            return None if not math.isfinite(x) else x
+
+        return {
+            "true_llc": float(self.true_llc),
+            "true_llc_fraction": str(self.true_llc),
+            "multiplicity": self.multiplicity,
+            "llc_mean": clean(self.llc_mean),
+            "llc_std": clean(self.llc_std),
+            "llc_stderr": clean(self.llc_stderr),
+            "llc_per_chain": [clean(float(x)) for x in self.llc_per_chain],
+            "relative_error": clean(self.relative_error),
+            "diverged_chains": [{"chain": c, "step": s} for c, s in self.diverged_chains],
+            "loss_at_teacher": self.loss_at_teacher,
+            "num_params": self.num_params,
+            "steps_done": self.steps_done,
+            "steps_per_second": self.steps_per_second,
+            "compile_seconds": self.compile_seconds,
+            "message": self.message,
+            "config": self.config.as_dict(),
+        }
+
+
+def hyperparameters_for(config: LLCConfig) -> Any:
+    """The sampler's hyperparameter NamedTuple, every value a float32 array (traced)."""
+    cls = get_sampler(config.sampler).hyperparams
+    return cls(**{name: jnp.float32(getattr(config, name)) for name in cls._fields})
+
+
+def running_estimate(trace: np.ndarray, burn_in: int, nbeta: float, loss0: float) -> np.ndarray:
+    """``n*beta * (mean_{B <= s <= t} L_s - L_n(w*))`` per chain and step; NaN for ``t < B``."""
+    running = np.full(trace.shape, np.nan)
+    kept = trace[:, burn_in:].astype(np.float64)
+    if kept.shape[1]:
+        counts = np.arange(1, kept.shape[1] + 1)
+        running[:, burn_in:] = nbeta * (np.cumsum(kept, axis=1) / counts - loss0)
+    return running
+
+
+def summarize(
+    config: LLCConfig,
+    problem: Problem,
+    trace: np.ndarray,
+    diverged_at: np.ndarray,
+    steps_done: int,
+    run_seconds: float,
+    compile_seconds: float,
+) -> LLCResult:
+    """Estimate from the first ``steps_done`` recorded losses of each chain."""
+    trace = trace[:, :steps_done]
+    running = running_estimate(trace, config.burn_in_steps, config.nbeta, problem.loss_at_teacher)
+    diverged = [(int(c), int(s)) for c, s in enumerate(diverged_at) if s >= 0]
+    per_chain = running[:, -1] if steps_done else np.full(config.chains, np.nan)
+    per_chain = per_chain.copy()
+    per_chain[[c for c, _ in diverged]] = np.nan
+    good = per_chain[np.isfinite(per_chain)]
+    mean = float(good.mean()) if good.size else math.nan
+    std = float(good.std(ddof=1)) if good.size > 1 else math.nan
+    stderr = std / math.sqrt(good.size) if good.size > 1 else math.nan
+    truth = problem.truth
+    return LLCResult(
+        config=config,
+        true_llc=truth.llc,
+        multiplicity=truth.multiplicity,
+        llc_mean=mean,
+        llc_std=std,
+        llc_stderr=stderr,
+        llc_per_chain=per_chain,
+        relative_error=(mean - float(truth.llc)) / float(truth.llc),
+        diverged_chains=diverged,
+        loss_trace=trace,
+        running_llc=running,
+        loss_at_teacher=problem.loss_at_teacher,
+        num_params=problem.num_params,
+        steps_done=steps_done,
+        steps_per_second=config.chains * steps_done / run_seconds if run_seconds else math.nan,
+        compile_seconds=compile_seconds,
+        done=steps_done == config.steps,
+    )
+
+
+def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
+    """Run ``config`` chunk by chunk, yielding a partial :class:`LLCResult` after each chunk.
+
+    The last one yielded has ``done=True``. Closing the generator stops sampling.
+    """
+    problem = build_problem(
+        config.widths,
+        config.rank,
+        n=config.n,
+        seed=config.seed,
+        noise=config.noise,
+        input_dist=config.input_dist,
+    )
+    hyper = hyperparameters_for(config)
+    potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), problem.teacher)
+    _, _, chain_key = problem_keys(config.seed)
+    state = init_chains(config.sampler, problem.teacher, hyper, config.chains, key=chain_key)
+    trace = np.full((config.chains, config.steps), np.nan, np.float32)
+    total = jnp.int32(config.steps)
+    chunk = config.chunk_size
+    run_seconds = compile_seconds = 0.0
+    for start in range(0, config.steps, chunk):
+        args = (state, problem.data, potential, hyper, jnp.int32(start), total)
+        compiled, seconds = CHUNKS.get(config.sampler, config.batch_size, chunk, args)
+        compile_seconds += seconds
+        began = time.perf_counter()
+        state, losses = compiled(*args)
+        losses = np.asarray(losses)
+        run_seconds += time.perf_counter() - began
+        done = min(start + chunk, config.steps)
+        trace[:, start:done] = losses[:, : done - start]
+        yield summarize(
+            config,
+            problem,
+            trace,
+            np.asarray(state.diverged_at),
+            done,
+            run_seconds,
+            compile_seconds,
+        )
+
+
+def stream_llc(widths, rank, **settings: Any) -> Iterator[LLCResult]:
+    """Streaming form of :func:`estimate_llc`: yields a partial result after every chunk."""
+    return stream_config(make_config(widths, rank, **settings))
+
+
+def estimate_llc(widths, rank, **settings: Any) -> LLCResult:
+    """Estimate the LLC of the DLN ``widths`` at a teacher of product rank ``rank``.
+
+    ``settings`` are those of :func:`llc_explorer.config.make_config` (sampler, step_size,
+    gamma, nbeta, n, batch_size, chains, steps, burn_in, seed, noise, input_dist,
+    chunk_size and the sampler's own hyperparameters). Bad settings raise ``ValueError``
+    before anything runs; diverging chains are reported in the result, never raised.
+    """
+    (result,) = deque(stream_llc(widths, rank, **settings), maxlen=1)
+    return result

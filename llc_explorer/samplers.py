@@ -1,0 +1,290 @@
+"""The five SGMCMC update rules of spec section 4, as pure ``(init, update)`` pairs over pytrees.
+
+Each sampler reads like an optax transformation: a factory returns a :class:`Sampler` whose
+``init(params, hyper)`` builds a small state and whose
+``update(params, state, loss_grad, potential, hyper, *, key)`` returns the next parameters
+and state. An update knows only the position, the minibatch loss gradient ``g_t``, the
+potential it samples and the step size; where the gradient comes from and how chains are run
+is the estimator's business (:mod:`llc_explorer.estimator`).
+
+Notation (spec section 4): ``U'_t = n*beta * g_t + gamma * (w_t - w*)``, ``eta_t ~ N(0, I)``,
+``eps`` the step size, every product elementwise. Every hyperparameter, the step size
+included, is a traced array: changing a value never recompiles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Params = Any  # a pytree of arrays
+Array = jax.Array
+
+
+class Potential(NamedTuple):
+    """The tempered, localised potential ``n*beta*L(w) + (gamma/2) * ||w - center||^2``."""
+
+    nbeta: Array
+    gamma: Array
+    center: Params
+
+
+class Sampler(NamedTuple):
+    """A sampler: ``init(params, hyper) -> state`` and
+    ``update(params, state, loss_grad, potential, hyper, *, key) -> (params, state)``.
+
+    ``hyperparams`` is the NamedTuple class of its hyperparameters (all traced values).
+    """
+
+    init: Callable[..., Any]
+    update: Callable[..., tuple[Params, Any]]
+    hyperparams: type
+
+
+def potential_gradient(params: Params, loss_grad: Params, potential: Potential) -> Params:
+    """``U' = n*beta * g + gamma * (w - w*)``."""
+    return jax.tree.map(
+        lambda w, g, c: potential.nbeta * g + potential.gamma * (w - c),
+        params,
+        loss_grad,
+        potential.center,
+    )
+
+
+def tree_normal(key: Array, tree: Params) -> Params:
+    """Independent standard normal draws shaped like ``tree`` (one draw of ``d`` values)."""
+    leaves, treedef = jax.tree.flatten(tree)
+    flat = jax.random.normal(key, (sum(leaf.size for leaf in leaves),), leaves[0].dtype)
+    offsets = np.cumsum([0] + [leaf.size for leaf in leaves])
+    draws = [
+        flat[lo:hi].reshape(leaf.shape)
+        for lo, hi, leaf in zip(offsets[:-1], offsets[1:], leaves, strict=True)
+    ]
+    return jax.tree.unflatten(treedef, draws)
+
+
+def langevin_increment(
+    drift: Params, noise: Params, step_size: Array, diffusion: Params | Array | float
+) -> Params:
+    """``-(eps/2) * drift + sqrt(eps * diffusion) * eta``: one Langevin move.
+
+    ``diffusion`` is a scalar (SGLD: 1; SGHMC: ``alpha``; SGNHT: ``A``) or a pytree (the
+    preconditioner ``P_t``, in which case ``drift`` is already ``P_t * U'_t``).
+    """
+    if jax.tree.structure(diffusion) != jax.tree.structure(drift):
+        diffusion = jax.tree.map(lambda _: diffusion, drift)
+    return jax.tree.map(
+        lambda u, e, s: -(step_size / 2) * u + jnp.sqrt(step_size * s) * e,
+        drift,
+        noise,
+        diffusion,
+    )
+
+
+def tree_add(a: Params, b: Params) -> Params:
+    """Leafwise ``a + b``."""
+    return jax.tree.map(jnp.add, a, b)
+
+
+# --------------------------------------------------------------------------------------------
+# SGLD
+
+
+class SGLDHyper(NamedTuple):
+    """SGLD hyperparameters."""
+
+    step_size: Array
+
+
+class SGLDState(NamedTuple):
+    """SGLD keeps no state."""
+
+
+def sgld() -> Sampler:
+    """SGLD (Welling & Teh 2011): ``w_{t+1} = w_t - (eps/2) U'_t + sqrt(eps) eta_t``."""
+
+    def init(params: Params, hyper: SGLDHyper) -> SGLDState:
+        del params, hyper
+        return SGLDState()
+
+    def update(params, state, loss_grad, potential, hyper, *, key):
+        drift = potential_gradient(params, loss_grad, potential)
+        step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, 1.0)
+        return tree_add(params, step), state
+
+    return Sampler(init, update, SGLDHyper)
+
+
+# --------------------------------------------------------------------------------------------
+# RMSPropSGLD and AdamSGLD
+
+
+class RMSPropSGLDHyper(NamedTuple):
+    """RMSPropSGLD hyperparameters: ``bias_correction`` is 1.0 (on) or 0.0 (off)."""
+
+    step_size: Array
+    b2: Array
+    a: Array
+    bias_correction: Array
+
+
+class AdamSGLDHyper(NamedTuple):
+    """AdamSGLD hyperparameters: ``bias_correction`` is 1.0 (on) or 0.0 (off)."""
+
+    step_size: Array
+    b1: Array
+    b2: Array
+    a: Array
+    bias_correction: Array
+
+
+class PreconditionedState(NamedTuple):
+    """Step count ``t``, first moment ``m`` (AdamSGLD only; zeros for RMSPropSGLD) and
+    second moment ``v`` of the loss gradient."""
+
+    count: Array
+    m: Params
+    v: Params
+
+
+def debias(moment: Array, decay: Array, count: Array, bias_correction: Array) -> Array:
+    """``moment / (1 - decay^t)`` when bias correction is on, else ``moment``."""
+    return moment / jnp.where(bias_correction > 0, 1 - decay**count, 1.0)
+
+
+def preconditioned_sgld(use_momentum: bool) -> Sampler:
+    """pSGLD (Li et al. 2016) with RMSProp statistics; with ``use_momentum``, AdamSGLD.
+
+    ``v_t = b2 v_{t-1} + (1 - b2) g_t^2``, ``P_t = 1 / (sqrt(vhat_t) + a)``,
+    ``w_{t+1} = w_t - (eps/2) P_t D_t + sqrt(eps P_t) eta_t`` where ``D_t = U'_t`` (RMSProp)
+    or ``n*beta * mhat_t + gamma (w_t - w*)`` with ``m_t = b1 m_{t-1} + (1 - b1) g_t`` (Adam).
+    """
+
+    def init(params, hyper):
+        del hyper
+        zeros = jax.tree.map(jnp.zeros_like, params)
+        return PreconditionedState(jnp.zeros((), jnp.int32), zeros, zeros)
+
+    def update(params, state, loss_grad, potential, hyper, *, key):
+        count = state.count + 1
+        v = jax.tree.map(lambda v, g: hyper.b2 * v + (1 - hyper.b2) * g * g, state.v, loss_grad)
+        precond = jax.tree.map(
+            lambda v: 1 / (jnp.sqrt(debias(v, hyper.b2, count, hyper.bias_correction)) + hyper.a),
+            v,
+        )
+        if use_momentum:
+            m = jax.tree.map(lambda m, g: hyper.b1 * m + (1 - hyper.b1) * g, state.m, loss_grad)
+            mhat = jax.tree.map(lambda m: debias(m, hyper.b1, count, hyper.bias_correction), m)
+            drift = potential_gradient(params, mhat, potential)
+        else:
+            m = state.m
+            drift = potential_gradient(params, loss_grad, potential)
+        drift = jax.tree.map(jnp.multiply, precond, drift)
+        step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, precond)
+        return tree_add(params, step), PreconditionedState(count, m, v)
+
+    hyper_cls = AdamSGLDHyper if use_momentum else RMSPropSGLDHyper
+    return Sampler(init, update, hyper_cls)
+
+
+def rmsprop_sgld() -> Sampler:
+    """RMSPropSGLD (spec section 4)."""
+    return preconditioned_sgld(use_momentum=False)
+
+
+def adam_sgld() -> Sampler:
+    """AdamSGLD (spec section 4)."""
+    return preconditioned_sgld(use_momentum=True)
+
+
+# --------------------------------------------------------------------------------------------
+# SGHMC and SGNHT
+
+
+class SGHMCHyper(NamedTuple):
+    """SGHMC hyperparameters: ``friction`` is ``alpha`` in (0, 1]."""
+
+    step_size: Array
+    friction: Array
+
+
+class SGHMCState(NamedTuple):
+    """SGHMC momentum ``p``."""
+
+    momentum: Params
+
+
+def sghmc() -> Sampler:
+    """SGHMC (Chen, Fox, Guestrin 2014):
+    ``p_{t+1} = (1 - alpha) p_t - (eps/2) U'_t + sqrt(alpha eps) eta_t``,
+    ``w_{t+1} = w_t + p_{t+1}``.
+    """
+
+    def init(params, hyper):
+        del hyper
+        return SGHMCState(jax.tree.map(jnp.zeros_like, params))
+
+    def update(params, state, loss_grad, potential, hyper, *, key):
+        drift = potential_gradient(params, loss_grad, potential)
+        kick = langevin_increment(drift, tree_normal(key, params), hyper.step_size, hyper.friction)
+        momentum = jax.tree.map(lambda p, k: (1 - hyper.friction) * p + k, state.momentum, kick)
+        return tree_add(params, momentum), SGHMCState(momentum)
+
+    return Sampler(init, update, SGHMCHyper)
+
+
+class SGNHTHyper(NamedTuple):
+    """SGNHT hyperparameters: ``diffusion`` is ``A``."""
+
+    step_size: Array
+    diffusion: Array
+
+
+class SGNHTState(NamedTuple):
+    """SGNHT momentum ``p`` and thermostat ``xi``."""
+
+    momentum: Params
+    xi: Array
+
+
+def sgnht() -> Sampler:
+    """SGNHT (Ding et al. 2014):
+    ``p_{t+1} = p_t - xi_t p_t - (eps/2) U'_t + sqrt(A eps) eta_t``, ``w_{t+1} = w_t + p_{t+1}``,
+    ``xi_{t+1} = xi_t + (p_{t+1} . p_{t+1} / d - eps/2)``, ``xi_0 = A``, ``p_0 = 0``.
+    """
+
+    def init(params, hyper):
+        return SGNHTState(jax.tree.map(jnp.zeros_like, params), jnp.asarray(hyper.diffusion))
+
+    def update(params, state, loss_grad, potential, hyper, *, key):
+        drift = potential_gradient(params, loss_grad, potential)
+        kick = langevin_increment(drift, tree_normal(key, params), hyper.step_size, hyper.diffusion)
+        momentum = jax.tree.map(lambda p, k: p - state.xi * p + k, state.momentum, kick)
+        leaves = jax.tree.leaves(momentum)
+        dim = sum(p.size for p in leaves)
+        kinetic = sum(jnp.vdot(p, p) for p in leaves) / dim
+        xi = state.xi + (kinetic - hyper.step_size / 2)
+        return tree_add(params, momentum), SGNHTState(momentum, xi)
+
+    return Sampler(init, update, SGNHTHyper)
+
+
+SAMPLERS: dict[str, Callable[[], Sampler]] = {
+    "sgld": sgld,
+    "rmsprop_sgld": rmsprop_sgld,
+    "adam_sgld": adam_sgld,
+    "sghmc": sghmc,
+    "sgnht": sgnht,
+}
+"""The registry: sampler name -> factory. Tests and the CLI iterate over it."""
+
+
+def get_sampler(name: str) -> Sampler:
+    """The sampler registered under ``name``; ``ValueError`` listing the choices otherwise."""
+    if name not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}; got {name!r}")
+    return SAMPLERS[name]()
