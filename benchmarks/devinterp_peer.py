@@ -16,11 +16,14 @@ dimensions). Hyperparameters: ``lr=1e-6``, ``localization=1.0``, ``nbeta=n/log(n
 ``noise_level=1``.
 
 The timed region is the whole ``estimate_learning_coeff_with_summary`` call, after one short
-warm-up call (20 draws). Besides the SGLD steps it therefore contains devinterp's fixed per-call
-overhead (initial loss on one batch, ``deepcopy`` of the model, a ``cloudpickle`` round trip of
-the DataLoader, the final LLC reduction) and its per-step bookkeeping: a fresh DataLoader
-batch (per-sample indexing plus ``default_collate``), ``zero_grad``, and the ``LLCEstimator``
-callback, called with ``**locals()`` at every draw, which checks the loss for NaN and stores it.
+warm-up call (20 draws); it is repeated ``--repeats`` times (default 3) and the median time is
+reported, because on a small shared VM single runs occasionally stall (with 2 intra-op threads
+on 2 cores we saw one 2000-step run at 13 steps/s against a typical ~350). Besides the SGLD
+steps, each timed call contains devinterp's fixed per-call overhead (initial loss on one batch,
+``deepcopy`` of the model, a ``cloudpickle`` round trip of the DataLoader, the final LLC
+reduction) and its per-step bookkeeping: a fresh DataLoader batch (per-sample indexing plus
+``default_collate``), ``zero_grad``, and the ``LLCEstimator`` callback, called with
+``**locals()`` at every draw, which checks the loss for NaN and stores it.
 This is what a devinterp user pays per step; it is not a re-implementation.
 
 Output: one JSON line on stdout, e.g.
@@ -61,6 +64,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import sys
 import time
 import warnings
@@ -131,10 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", type=int, default=os.cpu_count() or 1, help="torch.set_num_threads"
     )
+    parser.add_argument("--repeats", type=int, default=3, help="timed calls; median reported")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.steps < 1 or args.batch_size < 1 or args.n < args.batch_size or args.threads < 1:
-        parser.error("need steps >= 1, threads >= 1 and n >= batch-size >= 1")
+    if min(args.steps, args.batch_size, args.threads, args.repeats) < 1 or args.n < args.batch_size:
+        parser.error("need steps, threads, repeats >= 1 and n >= batch-size >= 1")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -151,11 +156,18 @@ def main(argv: list[str] | None = None) -> int:
         # explicit nbeta); none of these concern throughput.
         warnings.simplefilter("ignore")
         run_devinterp(model, loader, min(WARMUP_STEPS, args.steps), nbeta)
-        start = time.perf_counter()
-        results = run_devinterp(model, loader, args.steps, nbeta)
-        seconds = time.perf_counter() - start
+        times: list[float] = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            results = run_devinterp(model, loader, args.steps, nbeta)
+            times.append(time.perf_counter() - start)
+    seconds = statistics.median(times)
 
-    print(f"devinterp llc/mean = {results['llc/mean']:.4g} (sanity only)", file=sys.stderr)
+    print(
+        f"devinterp llc/mean = {results['llc/mean']:.4g} (sanity only); "
+        f"seconds per call: {', '.join(f'{t:.3f}' for t in times)}",
+        file=sys.stderr,
+    )
     record = {
         "peer": f"devinterp {version('devinterp')} SGLD",
         "torch": torch.__version__,

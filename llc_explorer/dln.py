@@ -8,22 +8,27 @@ in this package is quoted for).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from llc_explorer.truth import num_params
+
 Params = tuple[jax.Array, ...]
 
 RANK_TOLERANCE = 1e-5
-"""Relative singular-value threshold for the numerical rank of the teacher's product.
+"""Directions cut from the teacher must fall below ``RANK_TOLERANCE * s_1`` in its product.
 
 The teacher is stored in float32, so a truncated direction survives as singular values of
-order ``1e-7 * s_max`` (float32 rounding); genuine ones of a random product sit far above
-``1e-5 * s_max`` for the widths this package draws. The check in :func:`make_teacher` fails
-loudly if a product ever falls in between.
+order ``1e-7 * s_1`` (float32 rounding), not zero.
 """
+
+RANK_GAP = 100.0
+"""A kept direction must stand at least ``RANK_GAP`` times above the largest cut one (and
+above ``1e-12 * s_1``, the float64 SVD's resolution): the rank is read off a clear gap."""
 
 
 def forward(params: Params, x: jax.Array) -> jax.Array:
@@ -47,49 +52,61 @@ def product(params: Sequence[jax.Array | np.ndarray]) -> np.ndarray:
     return out
 
 
-def numerical_rank(matrix: np.ndarray, tolerance: float = RANK_TOLERANCE) -> int:
-    """Number of singular values above ``tolerance * s_max`` (float64 SVD)."""
-    singular = np.linalg.svd(np.asarray(matrix, dtype=np.float64), compute_uv=False)
-    if singular.size == 0 or singular[0] == 0:
-        return 0
-    return int(np.sum(singular > tolerance * singular[0]))
+def has_rank(matrix: np.ndarray, rank: int) -> bool:
+    """Whether ``matrix`` has numerical rank ``rank``: ``s_{r+1} <= RANK_TOLERANCE * s_1``,
+    ``s_r >= RANK_GAP * s_{r+1}`` and ``s_r > 1e-12 * s_1`` (float64 SVD, ``s`` descending)."""
+    s = np.linalg.svd(np.asarray(matrix, dtype=np.float64), compute_uv=False)
+    top = s[0] if s.size else 0.0
+    cut = s[rank] if rank < s.size else 0.0
+    if rank == 0:
+        return cut <= RANK_TOLERANCE * max(top, np.finfo(np.float64).tiny) or top == 0.0
+    kept = s[rank - 1]
+    return cut <= RANK_TOLERANCE * top and kept >= RANK_GAP * cut and kept > 1e-12 * top
 
 
 def truncate_rank(w: jax.Array, rank: int) -> jax.Array:
-    """Best rank-``rank`` approximation of ``w`` (its SVD truncated to ``rank`` values)."""
-    u, s, vt = jnp.linalg.svd(w, full_matrices=False)
-    return (u[:, :rank] * s[:rank]) @ vt[:rank]
+    """Best rank-``rank`` approximation of ``w`` (its float64 SVD truncated to ``rank`` values),
+    returned in ``w``'s dtype."""
+    u, s, vt = np.linalg.svd(np.asarray(w, dtype=np.float64), full_matrices=False)
+    return jnp.asarray((u[:, :rank] * s[None, :rank]) @ vt[:rank], dtype=w.dtype)
 
 
 def random_layers(key: jax.Array, widths: Sequence[int]) -> list[jax.Array]:
-    """Matrices ``W_j`` with entries ``N(0, 1/H_{j-1})`` in float32."""
-    keys = jax.random.split(key, len(widths) - 1)
-    return [
-        jax.random.normal(k, (h_out, h_in), jnp.float32) / np.sqrt(h_in)
-        for k, h_in, h_out in zip(keys, widths[:-1], widths[1:], strict=True)
-    ]
+    """Matrices ``W_j`` with entries ``N(0, 1/H_{j-1})`` in float32 (one draw of ``d`` values)."""
+    flat = jax.random.normal(key, (num_params(widths),), jnp.float32)
+    layers, start = [], 0
+    for h_in, h_out in itertools.pairwise(widths):
+        layers.append(flat[start : start + h_in * h_out].reshape(h_out, h_in) / np.sqrt(h_in))
+        start += h_in * h_out
+    return layers
 
 
 def make_teacher(
-    key: jax.Array, widths: Sequence[int], rank: int, layer_ranks: Sequence[int] | None = None
+    key: jax.Array,
+    widths: Sequence[int],
+    rank: int,
+    layer_ranks: Sequence[int] | None = None,
+    *,
+    attempts: int = 10,
 ) -> Params:
     """A true parameter ``w*`` whose product ``W_M ... W_1`` has rank exactly ``rank``.
 
     Layers are drawn by :func:`random_layers`; ``layer_ranks`` (default: all full) truncates
     chosen layers, and if the product's generic rank ``min(widths, layer_ranks)`` is still
     above ``rank``, the first layer is truncated to ``rank``. The product's rank is then
-    checked by a float64 SVD with :data:`RANK_TOLERANCE`; a mismatch raises ``RuntimeError``.
+    checked by :func:`has_rank`; a draw that fails is redrawn (``attempts`` times in all)
+    and then ``RuntimeError`` is raised.
     """
-    layers = random_layers(key, widths)
-    if layer_ranks is not None:
-        layers = [truncate_rank(w, k) for w, k in zip(layers, layer_ranks, strict=True)]
     generic = min([*widths, *(layer_ranks or [])])
-    if generic > rank:
-        layers[0] = truncate_rank(layers[0], rank)
-    found = numerical_rank(product(layers))
-    if found != rank:
-        raise RuntimeError(
-            f"teacher product has numerical rank {found}, expected {rank} "
-            f"(widths={list(widths)}, tolerance {RANK_TOLERANCE})"
-        )
-    return tuple(layers)
+    for attempt in range(attempts):
+        layers = random_layers(jax.random.fold_in(key, attempt), widths)
+        if layer_ranks is not None:
+            layers = [truncate_rank(w, k) for w, k in zip(layers, layer_ranks, strict=True)]
+        if generic > rank:
+            layers[0] = truncate_rank(layers[0], rank)
+        if has_rank(product(layers), rank):
+            return tuple(layers)
+    raise RuntimeError(
+        f"could not draw a teacher whose product has a clear numerical rank {rank} "
+        f"(widths={list(widths)}, {attempts} attempts; see llc_explorer.dln.has_rank)"
+    )

@@ -153,7 +153,7 @@ class PreconditionedState(NamedTuple):
 
 def debias(moment: Array, decay: Array, count: Array, bias_correction: Array) -> Array:
     """``moment / (1 - decay^t)`` when bias correction is on, else ``moment``."""
-    return moment / jnp.where(bias_correction > 0, 1 - decay**count, 1.0)
+    return moment / jnp.where(bias_correction > 0, 1 - decay ** count.astype(decay.dtype), 1.0)
 
 
 def preconditioned_sgld(use_momentum: bool) -> Sampler:

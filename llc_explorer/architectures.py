@@ -1,0 +1,73 @@
+"""Seeded random DLN architectures in the paper's size classes (about 1e3 ... 1e8 parameters).
+
+A draw picks the number of matrices ``M`` uniformly in ``[2, 6]``, each width uniformly in
+``[w/2, 3w/2]`` with ``w = sqrt(D / M)`` for the class size ``D``, and keeps the draw when its
+parameter count lies within half a decade of ``D`` (``D / sqrt(10) <= d <= D * sqrt(10)``).
+Each layer is then rank-reduced with probability 1/2 to a rank uniform in
+``[1, min(H_j, H_{j-1})]``; the rank of the product is the smallest width or layer rank
+(generic for random layers, and checked by SVD when the teacher is built).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from llc_explorer.truth import num_params
+
+SIZE_CLASSES = (1e3, 1e4, 1e5, 1e6, 1e7, 1e8)
+"""The paper's model sizes, in parameters."""
+
+DEPTH_RANGE = (2, 6)
+"""Inclusive range of the number of weight matrices ``M``."""
+
+
+class Architecture(NamedTuple):
+    """A DLN architecture: widths (input to output), per-layer ranks, and the product's rank."""
+
+    widths: tuple[int, ...]
+    layer_ranks: tuple[int, ...]
+    rank: int
+
+    @property
+    def num_params(self) -> int:
+        """Parameter count ``d``."""
+        return num_params(self.widths)
+
+
+def size_class(value: float | str) -> float:
+    """Parse a size class such as ``1e4`` or ``"1e4"``; ``ValueError`` if it is not listed."""
+    try:
+        size = float(value)
+    except (TypeError, ValueError):
+        size = math.nan
+    if size not in SIZE_CLASSES:
+        listed = ", ".join(f"{s:.0e}" for s in SIZE_CLASSES)
+        raise ValueError(f"size class must be one of {listed}; got {value!r}")
+    return size
+
+
+def random_architecture(rng: np.random.Generator, size: float) -> Architecture:
+    """One architecture of about ``size`` parameters drawn with ``rng`` (see module docstring)."""
+    while True:
+        depth = int(rng.integers(DEPTH_RANGE[0], DEPTH_RANGE[1] + 1))
+        base = math.sqrt(size / depth)
+        low, high = max(1, math.ceil(base / 2)), max(1, math.floor(3 * base / 2))
+        widths = tuple(int(h) for h in rng.integers(low, high + 1, size=depth + 1))
+        if size / math.sqrt(10) <= num_params(widths) <= size * math.sqrt(10):
+            break
+    layer_ranks = tuple(
+        int(rng.integers(1, min(h_in, h_out) + 1)) if rng.random() < 0.5 else min(h_in, h_out)
+        for h_in, h_out in itertools.pairwise(widths)
+    )
+    return Architecture(widths, layer_ranks, min(*widths, *layer_ranks))
+
+
+def random_architectures(size: float | str, count: int, *, seed: int) -> list[Architecture]:
+    """``count`` architectures of size class ``size``, reproducible from ``seed``."""
+    size = size_class(size)
+    rng = np.random.default_rng([seed, int(size)])
+    return [random_architecture(rng, size) for _ in range(count)]

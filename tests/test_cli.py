@@ -1,0 +1,126 @@
+"""The ``llc-explorer`` command line, run as a real subprocess."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from llc_explorer import dln_llc
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "llc_explorer", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_estimate_json_has_every_field():
+    done = cli(
+        "estimate",
+        "--widths",
+        "5,3,5",
+        "--rank",
+        "1",
+        "--sampler",
+        "sgld",
+        "--n",
+        "5000",
+        "--chains",
+        "3",
+        "--steps",
+        "500",
+        "--step-size",
+        "1e-4",
+        "--seed",
+        "2",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    for field in (
+        "true_llc",
+        "multiplicity",
+        "llc_mean",
+        "llc_std",
+        "llc_stderr",
+        "llc_per_chain",
+        "relative_error",
+        "diverged_chains",
+        "num_params",
+        "steps_per_second",
+        "compile_seconds",
+        "config",
+    ):
+        assert field in out, field
+    truth = dln_llc([5, 3, 5], 1).llc
+    assert out["true_llc"] == float(truth) and out["true_llc_fraction"] == str(truth)
+    assert out["num_params"] == 30 and len(out["llc_per_chain"]) == 3
+    assert out["config"]["widths"] == [5, 3, 5] and out["config"]["step_size"] == 1e-4
+    assert out["config"]["seed"] == 2 and out["config"]["nbeta"] == pytest.approx(
+        5000 / 8.5172, rel=1e-4
+    )
+    assert out["relative_error"] == pytest.approx((out["llc_mean"] - truth) / truth)
+
+
+def test_diverged_chains_reported_as_chain_and_step():
+    done = cli(
+        "estimate",
+        "--widths",
+        "5,3,5",
+        "--rank",
+        "1",
+        "--sampler",
+        "sgld",
+        "--n",
+        "2000",
+        "--chains",
+        "2",
+        "--steps",
+        "300",
+        "--step-size",
+        "0.1",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["llc_mean"] is None
+    assert [d["chain"] for d in out["diverged_chains"]] == [0, 1]
+    assert all(0 <= d["step"] < 300 for d in out["diverged_chains"])
+
+
+def test_human_readable_report():
+    done = cli("estimate", "--widths", "3,2,3", "--rank", "1", "--steps", "200", "--n", "1000")
+    assert done.returncode == 0, done.stderr
+    assert "exact LLC      7/2 = 3.5 (multiplicity 2)" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            ["estimate", "--widths", "10,20,20,10", "--rank", "11"],
+            "rank must be an int in [0, min(widths)] = [0, 10]",
+        ),
+        (["estimate", "--widths", "10,x", "--rank", "1"], "--widths"),
+        (["estimate", "--widths", "10", "--rank", "1"], "at least 2"),
+        (["estimate", "--widths", "4,0,4", "--rank", "0"], "widths[1]"),
+        (["estimate", "--widths", "4,4", "--rank", "1", "--sampler", "x"], "--sampler"),
+        (["estimate", "--widths", "4,4", "--rank", "1", "--step-size", "-1"], "step_size"),
+        (
+            ["estimate", "--widths", "4,4", "--rank", "1", "--n", "10", "--batch-size", "50"],
+            "batch_size",
+        ),
+        (["estimate", "--widths", "4,4", "--rank", "1", "--friction", "0.5"], "friction"),
+        (["estimate", "--rank", "1"], "--widths"),
+        ([], "command"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, fragment):
+    done = cli(*args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("llc-explorer: error:") and fragment in lines[0]
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,136 @@
+"""The LLC estimator on real DLNs: truth within a justified tolerance, divergence, determinism.
+
+Tolerance for accuracy checks: with ``C`` chains the estimate's sampling error is measured
+by its standard error ``s / sqrt(C)``; on top of that the estimator has a systematic bias
+from the finite step size and from ``n*beta`` (the default sweep in
+``benchmarks/sweep_defaults.py`` puts it within 10% of the truth for the defaults). A check
+passes when ``|mean - lambda| <= 3 * stderr + 0.1 * lambda``: an off-by-a-factor error (say
+a noise term missing a square root, or ``n*beta`` applied twice) lands far outside it.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from llc_explorer import dln_llc, estimate_llc, stream_llc
+from llc_explorer.config import SAMPLER_DEFAULTS
+
+FAST = {"n": 20_000, "chains": 8, "steps": 4000}
+
+
+def within_tolerance(result) -> bool:
+    truth = float(result.true_llc)
+    return abs(result.llc_mean - truth) <= 3 * result.llc_stderr + 0.1 * truth
+
+
+def test_regular_model_gives_half_the_dimension():
+    result = estimate_llc([4, 5], 0, sampler="sgld", **FAST)
+    assert result.true_llc == 10 and result.num_params == 20
+    assert not result.diverged_chains
+    assert within_tolerance(result), (result.llc_mean, result.llc_stderr)
+
+
+@pytest.mark.parametrize("sampler", list(SAMPLER_DEFAULTS))
+@pytest.mark.parametrize(("widths", "rank"), [((5, 3, 5), 0), ((6, 4, 9, 5), 4)])
+def test_small_dlns_recover_the_exact_llc(widths, rank, sampler):
+    result = estimate_llc(widths, rank, sampler=sampler, **FAST)
+    assert result.true_llc == dln_llc(widths, rank).llc
+    assert not result.diverged_chains
+    assert result.llc_per_chain.shape == (FAST["chains"],)
+    assert within_tolerance(result), (result.llc_mean, result.llc_stderr, float(result.true_llc))
+
+
+def test_result_shapes_and_running_estimate():
+    result = estimate_llc([3, 4, 3], 1, sampler="sgld", n=2000, chains=3, steps=300, burn_in=0.5)
+    assert result.loss_trace.shape == result.running_llc.shape == (3, 300)
+    assert np.all(np.isnan(result.running_llc[:, :150]))
+    assert np.all(np.isfinite(result.running_llc[:, 150:]))
+    np.testing.assert_allclose(result.running_llc[:, -1], result.llc_per_chain)
+    manual = result.config.nbeta * (
+        result.loss_trace[:, 150:].astype(np.float64).mean(axis=1) - result.loss_at_teacher
+    )
+    np.testing.assert_allclose(result.llc_per_chain, manual, rtol=1e-9)
+    assert result.llc_mean == pytest.approx(manual.mean())
+    assert result.llc_std == pytest.approx(manual.std(ddof=1))
+    assert result.llc_stderr == pytest.approx(manual.std(ddof=1) / math.sqrt(3))
+    truth = float(result.true_llc)
+    assert result.relative_error == pytest.approx((manual.mean() - truth) / truth)
+    assert result.steps_per_second > 0 and result.compile_seconds >= 0
+
+
+def test_huge_step_size_diverges_without_raising():
+    result = estimate_llc([5, 3, 5], 1, sampler="sgld", step_size=0.05, n=2000, chains=4, steps=400)
+    assert len(result.diverged_chains) == 4
+    assert math.isnan(result.llc_mean) and "all 4 chains diverged" in result.message
+    for chain, step in result.diverged_chains:
+        assert 0 <= step < 400
+        trace = result.loss_trace[chain]
+        assert np.all(np.isnan(trace[step:]))
+        assert np.all(np.isfinite(trace[: max(step - 1, 0)]))
+
+
+def test_diverged_chains_are_excluded_from_the_estimate():
+    # Between "all stable" and "all diverge" some chains blow up: find a step size where
+    # they split, then check the estimate is the mean over the survivors.
+    for k in range(9):  # 4e-3 (all stable) ... 8e-3 (nearly all diverge), for this seed
+        result = estimate_llc(
+            [5, 3, 5],
+            1,
+            sampler="sgld",
+            step_size=4e-3 * 2 ** (k / 8),
+            n=2000,
+            chains=16,
+            steps=400,
+            burn_in=0.5,
+        )
+        if 0 < len(result.diverged_chains) < 16:
+            break
+    else:
+        pytest.fail("no step size split the chains into diverged and surviving ones")
+    dead = [c for c, _ in result.diverged_chains]
+    alive = [c for c in range(16) if c not in dead]
+    assert np.all(np.isnan(result.llc_per_chain[dead]))
+    assert result.llc_mean == pytest.approx(np.mean(result.llc_per_chain[alive]))
+    assert f"{len(dead)} of 16 chains diverged" in result.message
+
+
+def test_same_seed_same_trace_and_other_seed_differs():
+    settings = {"sampler": "adam_sgld", "n": 2000, "chains": 2, "steps": 200}
+    first = estimate_llc([4, 3, 4], 1, seed=3, **settings)
+    again = estimate_llc([4, 3, 4], 1, seed=3, **settings)
+    other = estimate_llc([4, 3, 4], 1, seed=4, **settings)
+    np.testing.assert_array_equal(first.loss_trace, again.loss_trace)
+    assert not np.array_equal(first.loss_trace, other.loss_trace)
+
+
+def test_stream_yields_growing_partial_results_and_chunking_does_not_matter():
+    settings = {"sampler": "sghmc", "n": 2000, "chains": 2, "steps": 250, "burn_in": 0.2}
+    snapshots = list(stream_llc([4, 3, 4], 1, chunk_size=64, **settings))
+    assert [s.steps_done for s in snapshots] == [64, 128, 192, 250]
+    assert [s.done for s in snapshots] == [False, False, False, True]
+    whole = estimate_llc([4, 3, 4], 1, chunk_size=256, **settings)
+    np.testing.assert_allclose(snapshots[-1].loss_trace, whole.loss_trace, rtol=1e-6)
+    assert snapshots[-1].llc_mean == pytest.approx(whole.llc_mean, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("settings", "fragment"),
+    [
+        ({"sampler": "hmc"}, "sampler must be one of"),
+        ({"step_size": -1.0}, "step_size"),
+        ({"step_size": 0.0}, "step_size"),
+        ({"batch_size": 5000, "n": 1000}, "batch_size"),
+        ({"chains": 0}, "chains"),
+        ({"burn_in": 1.0}, "burn_in"),
+        ({"steps": 0}, "steps"),
+        ({"gamma": float("nan")}, "gamma"),
+        ({"friction": 0.5}, "friction"),
+        ({"sampler": "sghmc", "friction": 0.0}, "friction"),
+        ({"bogus": 1.0}, "bogus"),
+        ({"input_dist": "cauchy"}, "input_dist"),
+    ],
+)
+def test_bad_settings_raise_value_error_naming_them(settings, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        estimate_llc([4, 3, 4], 1, **settings)

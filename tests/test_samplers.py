@@ -1,0 +1,172 @@
+"""The five update rules: exact reductions, stationary variance, pytrees, no recompiles."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from llc_explorer import SAMPLERS, estimate_llc, get_sampler
+from llc_explorer.chains import TRACES
+from llc_explorer.config import SAMPLER_DEFAULTS
+from llc_explorer.data import make_dataset
+from llc_explorer.dln import make_teacher
+from llc_explorer.gradients import minibatch_loss_and_grad
+from llc_explorer.samplers import Potential
+
+
+def hyper(name, **values):
+    """The sampler's hyperparameters: its defaults, overridden by ``values``, as float32."""
+    merged = {**SAMPLER_DEFAULTS[name], **values}
+    cls = get_sampler(name).hyperparams
+    return cls(**{f: jnp.float32(merged[f]) for f in cls._fields})
+
+
+@pytest.fixture(scope="module")
+def problem():
+    widths = (4, 6, 3)
+    teacher = make_teacher(jax.random.PRNGKey(1), widths, 2)
+    data = make_dataset(jax.random.PRNGKey(2), teacher, n=1000)
+    potential = Potential(jnp.float32(100.0), jnp.float32(1.0), teacher)
+    return teacher, data, potential
+
+
+def trajectory(name, hp, problem, steps=60):
+    """Parameters after each of ``steps`` updates from a point near ``w*``, fixed keys."""
+    teacher, data, potential = problem
+    sampler = get_sampler(name)
+    params = jax.tree.map(lambda w: w + 0.1, teacher)
+    state = sampler.init(params, hp)
+    out = []
+    for t in range(steps):
+        key = jax.random.PRNGKey(100 + t)
+        _, grad = minibatch_loss_and_grad(params, data, 32, key=jax.random.fold_in(key, 1))
+        params, state = sampler.update(params, state, grad, potential, hp, key=key)
+        out.append(np.concatenate([np.ravel(w) for w in params]))
+    return np.stack(out)
+
+
+def test_sghmc_with_full_friction_is_sgld(problem):
+    eps = 1e-3
+    sgld = trajectory("sgld", hyper("sgld", step_size=eps), problem)
+    sghmc = trajectory("sghmc", hyper("sghmc", step_size=eps, friction=1.0), problem)
+    assert np.all(np.isfinite(sgld))
+    assert np.abs(sgld - trajectory("sgld", hyper("sgld", step_size=2 * eps), problem)).max() > 1e-3
+    np.testing.assert_allclose(sghmc, sgld, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["rmsprop_sgld", "adam_sgld"])
+def test_preconditioner_held_at_one_is_sgld(problem, name):
+    # b2 = 1 keeps v at 0 and a = 1 then gives P = 1 / (0 + 1); b1 = 0 makes m_t = g_t.
+    eps = 1e-3
+    held = hyper(name, step_size=eps, b1=0.0, b2=1.0, a=1.0, bias_correction=0.0)
+    sgld = trajectory("sgld", hyper("sgld", step_size=eps), problem)
+    np.testing.assert_allclose(trajectory(name, held, problem), sgld, rtol=1e-6, atol=1e-7)
+    # ...and with the default preconditioner it is a different sampler.
+    free = hyper(name, step_size=eps)
+    assert np.abs(trajectory(name, free, problem) - sgld).max() > 1e-3
+
+
+STATIONARY = {
+    # name: (step size, extra hyperparameters); P = 1/a = 10 for the preconditioned ones
+    # (the loss gradient is zero), so their effective step is 10x the nominal one.
+    "sgld": (0.02, {}),
+    "rmsprop_sgld": (0.002, {}),
+    "adam_sgld": (0.002, {}),
+    "sghmc": (0.02, {"friction": 0.2}),
+    "sgnht": (0.02, {"diffusion": 0.02}),
+}
+
+
+@pytest.mark.parametrize("name", list(SAMPLERS))
+def test_stationary_variance_on_gaussian_potential(name):
+    """n*beta = 0 leaves ``(gamma/2)||w - w*||^2``: the stationary variance is ``1/gamma``.
+
+    2000 independent chains of dimension 12 give 24000 draws at the last step, so the sample
+    variance has relative standard error sqrt(2/24000) = 0.9%. The discretisation bias is
+    O(eps * gamma) (for SGLD exactly ``1/(gamma (1 - eps gamma / 4)) - 1/gamma`` = 1% here).
+    The tolerance, 5%, is 4 standard errors plus that bias with room for the O(eps) terms of
+    the momentum samplers; a sampler with a wrong noise or drift scale (a factor of 2 in
+    either) is off by 30% or more.
+    """
+    eps, extra = STATIONARY[name]
+    gamma = 2.0
+    sampler = get_sampler(name)
+    hp = hyper(name, step_size=eps, **extra)
+    center = (jnp.zeros((3, 2)), jnp.full((6,), 1.5))
+    potential = Potential(jnp.float32(0.0), jnp.float32(gamma), center)
+    zero_grad = jax.tree.map(jnp.zeros_like, center)
+
+    def run(key):
+        def step(carry, key):
+            params, state = carry
+            return sampler.update(params, state, zero_grad, potential, hp, key=key), None
+
+        carry = (center, sampler.init(center, hp))
+        (params, _), _ = jax.lax.scan(step, carry, jax.random.split(key, 3000))
+        return params
+
+    final = jax.jit(jax.vmap(run))(jax.random.split(jax.random.PRNGKey(0), 2000))
+    draws = np.concatenate(
+        [
+            np.reshape(np.asarray(w) - np.asarray(c), (2000, -1))
+            for w, c in zip(final, center, strict=True)
+        ],
+        axis=1,
+    )
+    assert np.abs(draws.mean()) < 4 * np.sqrt(1 / gamma / draws.size)
+    variance = draws.var()
+    assert variance == pytest.approx(1 / gamma, rel=0.05), variance
+
+
+@pytest.mark.parametrize("name", list(SAMPLERS))
+def test_pytree_structure_is_preserved(name):
+    sampler = get_sampler(name)
+    hp = hyper(name)
+    params = {"a": jnp.ones((2, 3)), "b": (jnp.zeros((4,)), jnp.full((1, 1, 2), 2.0))}
+    potential = Potential(jnp.float32(10.0), jnp.float32(1.0), params)
+    grad = jax.tree.map(lambda w: 0.5 * w, params)
+    state = sampler.init(params, hp)
+    new_params, new_state = sampler.update(
+        params, state, grad, potential, hp, key=jax.random.PRNGKey(0)
+    )
+    assert jax.tree.structure(new_params) == jax.tree.structure(params)
+    assert jax.tree.structure(new_state) == jax.tree.structure(state)
+    for old, new in zip(jax.tree.leaves(params), jax.tree.leaves(new_params), strict=True):
+        assert new.shape == old.shape and new.dtype == old.dtype
+        assert not np.array_equal(new, old)
+
+
+def test_update_requires_keyword_key(problem):
+    teacher, _, potential = problem
+    sampler = get_sampler("sgld")
+    hp = hyper("sgld")
+    with pytest.raises(TypeError):
+        sampler.update(
+            teacher, sampler.init(teacher, hp), teacher, potential, hp, jax.random.PRNGKey(0)
+        )
+
+
+def test_unknown_sampler_lists_the_choices():
+    with pytest.raises(ValueError, match="sgld, rmsprop_sgld, adam_sgld, sghmc, sgnht"):
+        get_sampler("hmc")
+
+
+@pytest.mark.parametrize("name", list(SAMPLERS))
+def test_no_recompile_when_tuned_values_change(name):
+    """Step size, gamma, n*beta, seed and the sampler's own values are traced, not static."""
+    common = {"sampler": name, "n": 500, "batch_size": 20, "chains": 2, "steps": 64}
+    estimate_llc([3, 4, 2], 1, **common)
+    before = TRACES["count"]
+    own = {k: v * 0.5 for k, v in SAMPLER_DEFAULTS[name].items() if k != "step_size"}
+    for change in (
+        {"step_size": SAMPLER_DEFAULTS[name]["step_size"] * 3},
+        {"gamma": 2.5},
+        {"nbeta": 123.0},
+        {"seed": 7},
+        own,
+    ):
+        result = estimate_llc([3, 4, 2], 1, **common, **change)
+        assert result.compile_seconds == 0.0, change
+    assert TRACES["count"] == before
+    estimate_llc([3, 5, 2], 1, **common)  # a new shape does compile: the counter is live
+    assert TRACES["count"] == before + 1
