@@ -15,20 +15,31 @@ starts at (and is localized to) the teacher's weights. The loss is devinterp's o
 dimensions). Hyperparameters: ``lr=1e-6``, ``localization=1.0``, ``nbeta=n/log(n)``,
 ``noise_level=1``.
 
+Threads
+-------
+``--threads`` (``torch.set_num_threads``) defaults to 1, not to ``os.cpu_count()``. On the
+project's 2-core machine (torch 2.13.0+cpu, OpenMP/libgomp backend, MKL) one thread was both the
+fastest and the only stable setting for these small matrices (batch 100, widths <= 100):
+medians of 3 x 2000 steps were ~950 steps/s (d=800) and ~470 steps/s (d=40000) with 1 thread,
+while 2 threads gave 600-650 steps/s when lucky and, in about half of the runs, spin-wait stalls
+of 40-120 s per 2000-step call (down to 28 steps/s, both cores at 100 % user time); with
+``OMP_WAIT_POLICY=PASSIVE`` the stalls went away but 2 threads stayed slower than 1
+(~300-550 steps/s at d=800). Pass ``--threads "$(nproc)"`` to measure all cores anyway.
+
+Timing
+------
 The timed region is the whole ``estimate_learning_coeff_with_summary`` call, after one short
 warm-up call (20 draws); it is repeated ``--repeats`` times (default 3) and the median time is
-reported, because on a small shared VM single runs occasionally stall (with 2 intra-op threads
-on 2 cores we saw one 2000-step run at 13 steps/s against a typical ~350). Besides the SGLD
-steps, each timed call contains devinterp's fixed per-call overhead (initial loss on one batch,
-``deepcopy`` of the model, a ``cloudpickle`` round trip of the DataLoader, the final LLC
-reduction) and its per-step bookkeeping: a fresh DataLoader batch (per-sample indexing plus
-``default_collate``), ``zero_grad``, and the ``LLCEstimator`` callback, called with
-``**locals()`` at every draw, which checks the loss for NaN and stores it.
-This is what a devinterp user pays per step; it is not a re-implementation.
+reported. Besides the SGLD steps, each timed call contains devinterp's fixed per-call overhead
+(initial loss on one batch, ``deepcopy`` of the model, a ``cloudpickle`` round trip of the
+DataLoader, the final LLC reduction) and its per-step bookkeeping: a fresh DataLoader batch
+(per-sample indexing plus ``default_collate``), ``zero_grad``, and the ``LLCEstimator``
+callback, called with ``**locals()`` at every draw, which checks the loss for NaN and stores
+it. This is what a devinterp user pays per step; it is not a re-implementation.
 
 Output: one JSON line on stdout, e.g.
 ``{"peer": "devinterp 1.3.2 SGLD", "torch": "2.13.0+cpu", "widths": [10, 20, 20, 10], "d": 800,
-"batch_size": 100, "steps": 2000, "seconds": ..., "chain_steps_per_second": ..., "threads": 2}``.
+"batch_size": 100, "steps": 2000, "seconds": ..., "chain_steps_per_second": ..., "threads": 1}``.
 
 Step-size convention
 --------------------
@@ -63,7 +74,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import statistics
 import sys
 import time
@@ -133,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--n", type=int, default=10000, help="dataset size")
     parser.add_argument(
-        "--threads", type=int, default=os.cpu_count() or 1, help="torch.set_num_threads"
+        "--threads", type=int, default=1, help="torch.set_num_threads (see module docstring)"
     )
     parser.add_argument("--repeats", type=int, default=3, help="timed calls; median reported")
     parser.add_argument("--seed", type=int, default=0)

@@ -127,7 +127,7 @@ class ChunkCache:
     def key(sampler_name: str, batch_size: int, chunk_steps: int, args: tuple) -> tuple:
         """What a compiled chunk depends on: names, sizes, and the shapes and dtypes of args."""
         leaves, treedef = jax.tree.flatten(args)
-        shapes = tuple((jnp.shape(x), str(jnp.result_type(x))) for x in leaves)
+        shapes = tuple((jnp.shape(x), str(getattr(x, "dtype", type(x)))) for x in leaves)
         return (sampler_name, batch_size, chunk_steps, treedef, shapes)
 
     def is_cached(self, sampler_name: str, batch_size: int, chunk_steps: int, args: tuple) -> bool:

@@ -9,6 +9,7 @@ import jax
 
 from llc_explorer.data import Dataset, chunk_rows_for, full_loss, make_dataset
 from llc_explorer.dln import Params, make_teacher
+from llc_explorer.prng import HASH32
 from llc_explorer.truth import LearningCoefficient, dln_llc, num_params
 
 
@@ -25,9 +26,10 @@ class Problem(NamedTuple):
 
 
 def problem_keys(seed: int) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """Independent keys for the teacher, the data and the chains, all from one ``seed``."""
+    """Independent keys for the teacher, the data and the chains, all from one ``seed``
+    (the chains' key uses the fast noise generator of :mod:`llc_explorer.prng`)."""
     teacher_key, data_key, chain_key = jax.random.split(jax.random.PRNGKey(seed), 3)
-    return teacher_key, data_key, chain_key
+    return teacher_key, data_key, jax.random.wrap_key_data(chain_key, impl=HASH32)
 
 
 @functools.lru_cache(maxsize=2)

@@ -1,0 +1,130 @@
+"""Chain-steps per second of llc_explorer against devinterp 1.3.2 and the machine's matmul rate.
+
+One run measures, on this machine:
+
+1. the float32 matmul rate (a jitted 2048 x 2048 product, best of 5);
+2. llc_explorer's SGLD chain-steps per second (compile excluded) on the DLNs 10,20,20,10
+   (d = 800) and 100,100,100,100,100 (d = 40,000), batch 100;
+3. devinterp 1.3.2's SGLD on the same DLNs and batch, via ``devinterp_peer.py`` run by
+   the interpreter given with ``--peer-python`` (a venv with ``torch==2.13.0 devinterp==1.3.2``);
+
+and prints the ratios with the issue's targets (>= 30x devinterp at d ~ 800, >= 5x at
+d = 40,000, >= 60% of the matmul rate at d = 40,000 counting 6 x batch x d flops per
+chain-step):
+
+    python3 -m venv /tmp/peer && /tmp/peer/bin/pip install torch==2.13.0 devinterp==1.3.2
+    python benchmarks/throughput.py --peer-python /tmp/peer/bin/python
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+
+from llc_explorer import estimate_llc, num_params
+
+CASES = [
+    # widths, rank, our chains, our steps, devinterp steps, target ratio vs devinterp
+    ((10, 20, 20, 10), 3, 8, 20_000, 2000, 30.0),
+    ((100, 100, 100, 100, 100), 50, 4, 1024, 300, 5.0),
+]
+BATCH = 100
+MATMUL_TARGET = 0.6
+
+
+def matmul_rate(size: int = 2048, repeats: int = 5) -> float:
+    """Best float32 flops per second of a jitted ``size x size`` matmul."""
+    a = jax.random.normal(jax.random.PRNGKey(0), (size, size), jnp.float32)
+    product = jax.jit(lambda x: x @ x)
+    product(a).block_until_ready()
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        product(a).block_until_ready()
+        best = min(best, time.perf_counter() - began)
+    return 2 * size**3 / best
+
+
+def ours(widths: tuple[int, ...], rank: int, chains: int, steps: int) -> float:
+    """llc_explorer SGLD chain-steps per second (best of two runs, compile excluded)."""
+    runs = [
+        estimate_llc(
+            widths,
+            rank,
+            sampler="sgld",
+            batch_size=BATCH,
+            chains=chains,
+            steps=steps,
+            seed=seed,
+            burn_in=0.5,
+        ).steps_per_second
+        for seed in (0, 1)
+    ]
+    return max(runs)
+
+
+def peer(python: str, widths: tuple[int, ...], steps: int) -> dict:
+    """devinterp's chain-steps per second, from ``devinterp_peer.py`` in its own venv."""
+    script = Path(__file__).with_name("devinterp_peer.py")
+    done = subprocess.run(
+        [
+            python,
+            str(script),
+            "--widths",
+            ",".join(map(str, widths)),
+            "--steps",
+            str(steps),
+            "--batch-size",
+            str(BATCH),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peer-python", help="python of a venv with devinterp 1.3.2 and torch")
+    args = parser.parse_args()
+    rate = matmul_rate()
+    print(f"float32 matmul rate (jax, 2048^2): {rate / 1e9:.1f} GFLOP/s")
+    print(f"jax {jax.__version__}, {jax.devices()[0].device_kind}")
+    print(
+        "| widths | d | llc_explorer chain-steps/s | devinterp chain-steps/s | ratio (target) "
+        "| matmul efficiency (target) |"
+    )
+    print("|---|---|---|---|---|---|")
+    ok = True
+    for widths, rank, chains, steps, peer_steps, target in CASES:
+        speed = ours(widths, rank, chains, steps)
+        d = num_params(widths)
+        efficiency = 6 * BATCH * d * speed / rate
+        if args.peer_python:
+            theirs = peer(args.peer_python, widths, peer_steps)["chain_steps_per_second"]
+            ratio = speed / theirs
+            ok &= ratio >= target
+            peer_cells = f"{theirs:,.0f} | {ratio:.1f}x ({target:.0f}x)"
+        else:
+            peer_cells = "not run | -"
+        eff_target = f"({MATMUL_TARGET:.0%})" if d >= 40_000 else "-"
+        if d >= 40_000:
+            ok &= efficiency >= MATMUL_TARGET
+        print(
+            f"| {','.join(map(str, widths))} | {d:,} | {speed:,.0f} ({chains} chains) | "
+            f"{peer_cells} | {efficiency:.0%} {eff_target} |"
+        )
+    print("all targets met" if ok else "some targets missed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
