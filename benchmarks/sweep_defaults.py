@@ -88,24 +88,56 @@ def table(rows: list[dict]) -> tuple[str, dict[str, float]]:
     return "\n".join(lines), chosen
 
 
+def accuracy(rows: list[dict], chosen: dict[str, float]) -> str:
+    """Markdown table: each DLN's estimate +/- stderr per sampler at its chosen step size."""
+    header = "| widths | r | true LLC | " + " | ".join(
+        f"{name} (eps={chosen[name]:g})" for name in SAMPLERS
+    )
+    lines = [header + " |", "|---|---|---|" + "---|" * len(SAMPLERS)]
+    for widths, rank in DLNS:
+        cells = []
+        for name in SAMPLERS:
+            sel = [
+                r
+                for r in rows
+                if r["sampler"] == name
+                and r["step_size"] == chosen[name]
+                and tuple(r["widths"]) == widths
+            ]
+            cells.append(" / ".join(f"{r['llc_mean']:.1f} +/- {r['llc_stderr']:.1f}" for r in sel))
+        truth = sel[0]["true_llc"]
+        lines.append(
+            f"| {','.join(map(str, widths))} | {rank} | {truth:g} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/defaults_sweep.md"))
     parser.add_argument("--seeds", default="0")
+    parser.add_argument("--from-json", type=Path, help="rewrite the report from saved rows")
     args = parser.parse_args()
     began = time.perf_counter()
-    rows = sweep([int(s) for s in args.seeds.split(",")])
+    if args.from_json:
+        rows = json.loads(args.from_json.read_text())
+    else:
+        rows = sweep([int(s) for s in args.seeds.split(",")])
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
     text, chosen = table(rows)
     minutes = (time.perf_counter() - began) / 60
+    made = "rows from an earlier run" if args.from_json else f"{minutes:.1f} min on 2 CPU cores"
     report = (
         "# Default step sizes: the sweep\n\n"
-        f"Made by `python benchmarks/sweep_defaults.py` in {minutes:.1f} min on 2 CPU cores.\n"
-        f"DLNs (widths, rank): {DLNS}; seeds {args.seeds}.\n\n"
-        f"{text}\n\nChosen step sizes: {json.dumps(chosen)}\n"
+        f"Made by `python benchmarks/sweep_defaults.py` ({made}).\n"
+        f"DLNs (widths, rank): {DLNS}; seeds {args.seeds}; rows in "
+        f"`{args.out.with_suffix('.json').name}`.\n\n"
+        f"{text}\n\nChosen step sizes: {json.dumps(chosen)}\n\n"
+        "## Estimates at the chosen step sizes (mean +/- stderr over 4 chains)\n\n"
+        f"{accuracy(rows, chosen)}\n"
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)
-    args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
     print(report)
 
 

@@ -8,9 +8,11 @@ One run measures, on this machine:
 3. devinterp 1.3.2's SGLD on the same DLNs and batch, via ``devinterp_peer.py`` run by
    the interpreter given with ``--peer-python`` (a venv with ``torch==2.13.0 devinterp==1.3.2``);
 
-and prints the ratios with the issue's targets (>= 30x devinterp at d ~ 800, >= 5x at
-d = 40,000, >= 60% of the matmul rate at d = 40,000 counting 6 x batch x d flops per
-chain-step):
+Our chains are sharded over one XLA host device per core (set below unless ``XLA_FLAGS`` is
+already set); devinterp runs with one torch thread, its fastest stable setting on a 2-core
+machine (see ``devinterp_peer.py``). Prints the ratios with the issue's targets
+(>= 30x devinterp at d ~ 800, >= 5x at d = 40,000, >= 60% of the matmul rate at d = 40,000
+counting 6 x batch x d flops per chain-step):
 
     python3 -m venv /tmp/peer && /tmp/peer/bin/pip install torch==2.13.0 devinterp==1.3.2
     python benchmarks/throughput.py --peer-python /tmp/peer/bin/python
@@ -20,10 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+# One XLA host device per core, so the chains (sharded over devices) use every core.
+os.environ.setdefault("XLA_FLAGS", f"--xla_force_host_platform_device_count={os.cpu_count() or 1}")
 
 import jax
 import jax.numpy as jnp
@@ -97,7 +103,10 @@ def main() -> int:
     args = parser.parse_args()
     rate = matmul_rate()
     print(f"float32 matmul rate (jax, 2048^2): {rate / 1e9:.1f} GFLOP/s")
-    print(f"jax {jax.__version__}, {jax.devices()[0].device_kind}")
+    print(
+        f"jax {jax.__version__}, {jax.device_count()} x {jax.devices()[0].device_kind} "
+        f"(XLA_FLAGS={os.environ.get('XLA_FLAGS', '')}); devinterp: 1 torch thread"
+    )
     print(
         "| widths | d | llc_explorer chain-steps/s | devinterp chain-steps/s | ratio (target) "
         "| matmul efficiency (target) |"

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from llc_explorer.data import Dataset
 from llc_explorer.dln import Params
@@ -49,6 +51,20 @@ def init_chains(
         diverged_at=jnp.full((chains,), -1, jnp.int32),
         key=jax.random.split(key, chains),
     )
+
+
+def shard_chains(state: ChainState) -> ChainState:
+    """Spread the chain axis over all visible devices (when the chain count divides evenly).
+
+    ``jit`` then partitions every chunk so each device advances its own chains; results do not
+    depend on the device count. On a CPU, ``XLA_FLAGS=--xla_force_host_platform_device_count=N``
+    (set before JAX starts) makes N host devices, one per core.
+    """
+    devices = jax.devices()
+    if len(devices) == 1 or state.alive.shape[0] % len(devices):
+        return state
+    mesh = Mesh(np.array(devices), ("chains",))
+    return jax.device_put(state, NamedSharding(mesh, PartitionSpec("chains")))
 
 
 def all_finite(tree: Any) -> jax.Array:

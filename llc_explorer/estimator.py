@@ -19,7 +19,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.chains import CHUNKS, init_chains
+from llc_explorer.chains import CHUNKS, init_chains, shard_chains
 from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.problem import Problem, build_problem, problem_keys
 from llc_explorer.samplers import Potential, get_sampler
@@ -159,7 +159,9 @@ def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
     hyper = hyperparameters_for(config)
     potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), problem.teacher)
     _, _, chain_key = problem_keys(config.seed)
-    state = init_chains(config.sampler, problem.teacher, hyper, config.chains, key=chain_key)
+    state = shard_chains(
+        init_chains(config.sampler, problem.teacher, hyper, config.chains, key=chain_key)
+    )
     trace = np.full((config.chains, config.steps), np.nan, np.float32)
     total = jnp.int32(config.steps)
     chunk = config.chunk_size

@@ -57,4 +57,3 @@ HASH32 = jax_random.define_prng_impl(
     name="llc_explorer_hash32",
 )
 """The PRNG implementation of every chain key (``jax.random.key(seed, impl=HASH32)``)."""
-

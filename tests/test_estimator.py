@@ -8,7 +8,11 @@ passes when ``|mean - lambda| <= 3 * stderr + 0.1 * lambda``: an off-by-a-factor
 a noise term missing a square root, or ``n*beta`` applied twice) lands far outside it.
 """
 
+import json
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -134,3 +138,22 @@ def test_stream_yields_growing_partial_results_and_chunking_does_not_matter():
 def test_bad_settings_raise_value_error_naming_them(settings, fragment):
     with pytest.raises(ValueError, match=fragment):
         estimate_llc([4, 3, 4], 1, **settings)
+
+
+def test_chains_sharded_over_four_host_devices_match_one_device():
+    code = (
+        "import json, jax; from llc_explorer import estimate_llc; "
+        "r = estimate_llc([4, 3, 4], 1, sampler='rmsprop_sgld', n=2000, chains=8, steps=300); "
+        "print(json.dumps({'devices': jax.device_count(), "
+        "'trace': r.loss_trace.tolist(), 'llc': r.llc_mean}))"
+    )
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    sharded = json.loads(done.stdout)
+    assert sharded["devices"] == 4
+    single = estimate_llc([4, 3, 4], 1, sampler="rmsprop_sgld", n=2000, chains=8, steps=300)
+    np.testing.assert_allclose(sharded["trace"], single.loss_trace, rtol=1e-4, atol=1e-7)
+    assert sharded["llc"] == pytest.approx(single.llc_mean, rel=1e-4)
