@@ -20,9 +20,9 @@ from llc_explorer.truth import num_params, validate_rank, validate_widths
 SAMPLER_DEFAULTS: dict[str, dict[str, float]] = {
     "sgld": {"step_size": 1e-6},
     "rmsprop_sgld": {"step_size": 1e-7, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
-    "adam_sgld": {"step_size": 1e-7, "b1": 0.9, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
-    "sghmc": {"step_size": 1e-6, "friction": 0.1},
-    "sgnht": {"step_size": 1e-6, "diffusion": 0.01},
+    "adam_sgld": {"step_size": 3e-8, "b1": 0.9, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
+    "sghmc": {"step_size": 3e-7, "friction": 0.1},
+    "sgnht": {"step_size": 3e-8, "diffusion": 0.01},
 }
 """Default hyperparameters per sampler, chosen by ``benchmarks/sweep_defaults.py``
 (n = 1e5, batch 100, gamma = 1, n*beta = n / log n; see the README's table)."""
@@ -42,23 +42,24 @@ SAMPLER_HYPERPARAMETERS = tuple(HYPERPARAMETER_RANGES)
 
 @dataclass(frozen=True)
 class LLCConfig:
-    """A fully resolved LLC estimation run (every field has its final value)."""
+    """A fully resolved LLC estimation run: every field has its final value (a sampler
+    hyperparameter is ``None`` when the sampler does not use it)."""
 
     widths: tuple[int, ...]
     rank: int
-    sampler: str = "rmsprop_sgld"
-    step_size: float = 1e-7
-    gamma: float = 1.0
-    nbeta: float = 0.0
-    n: int = 100_000
-    batch_size: int = 100
-    chains: int = 4
-    steps: int = 10_000
-    burn_in: float = 0.9
-    seed: int = 0
-    noise: float = 0.0
-    input_dist: str = "normal"
-    chunk_size: int = 0
+    sampler: str
+    step_size: float
+    gamma: float
+    nbeta: float
+    n: int
+    batch_size: int
+    chains: int
+    steps: int
+    burn_in: float
+    seed: int
+    noise: float
+    input_dist: str
+    chunk_size: int
     b1: float | None = None
     b2: float | None = None
     a: float | None = None
@@ -87,12 +88,21 @@ def default_nbeta(n: int, beta0: float = 1.0) -> float:
     return n * beta0 / math.log(n)
 
 
-def default_chunk_size(steps: int, chains: int, batch_size: int, num_params: int) -> int:
-    """Steps per jitted chunk: a power of two near 2e9 flops per chunk, at most 1024 and no
-    more than the next power of two above ``steps`` (a few distinct sizes, so few compiles)."""
+def chunk_size_for(
+    num_params: int, chains: int, batch_size: int, *, flops: float = 2e9, smallest: int = 16
+) -> int:
+    """Steps per jitted chunk: the power of two nearest below ``flops`` per chunk (counting
+    ``6 * batch * d`` per chain-step), in ``[smallest, 1024]``. It depends only on what fixes
+    the compiled shape anyway, never on the step size or the number of steps."""
     flops_per_step = 6 * batch_size * num_params * chains
-    target = max(16, min(1024, int(2e9 // flops_per_step)))
-    size = 2 ** int(math.log2(target))
+    target = max(smallest, min(1024, int(flops // flops_per_step)))
+    return 2 ** int(math.log2(target))
+
+
+def default_chunk_size(steps: int, chains: int, batch_size: int, num_params: int) -> int:
+    """:func:`chunk_size_for`, at most the next power of two above ``steps`` (so a short run
+    does not pad a long chunk)."""
+    size = chunk_size_for(num_params, chains, batch_size)
     return min(size, 2 ** math.ceil(math.log2(max(steps, 1))))
 
 

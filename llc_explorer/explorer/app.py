@@ -1,0 +1,278 @@
+"""The Explorer: the controls, model and views wired together, with sampling in a thread."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+from jupyter_bokeh import BokehModel
+
+from llc_explorer.config import LLCConfig
+from llc_explorer.estimator import LLCResult, stream_config
+from llc_explorer.explorer.controls import Controls
+from llc_explorer.explorer.model import build_config, diagnostics, sweep_step_sizes
+from llc_explorer.explorer.views import RunPlots, SweepPlot, readout_html
+
+PUSH_INTERVAL = 0.15
+"""Least seconds between two plot updates while sampling."""
+
+INVALID_STYLE = "color:#c00"
+
+
+def load_bokehjs() -> None:
+    """Load BokehJS into the notebook page from the installed bokeh package (no CDN): the
+    jupyter_bokeh widget renders with the page's ``window.Bokeh``."""
+    from bokeh.io import output_notebook
+    from bokeh.resources import INLINE
+
+    output_notebook(resources=INLINE, hide_banner=True)
+
+
+class Explorer:
+    """Estimate the LLC of a deep linear network interactively and watch the chains.
+
+    Shown as the last line of a notebook cell (BokehJS is loaded inline, so it works
+    offline). One background thread samples at a time, either a run or a step-size sweep.
+
+    Rules:
+
+    - Plots update while sampling, at most once every ``PUSH_INTERVAL`` seconds.
+    - Stop takes effect after the current chunk (about 0.1 s; a first run of a new network
+      shape first finishes building its data and compiling).
+    - Changing any setting during a run or sweep stops it, and changing one while plots
+      are shown marks them stale (their titles say so) until the next Run.
+    - Invalid settings show a red message beside the controls and disable Run and Run
+      sweep; errors while sampling are shown in the status. Nothing raises.
+
+    Test hooks: ``controls`` (widgets by ``estimate_llc`` keyword, plus the architecture
+    widgets and ``step_size_slider``), ``sources`` (Bokeh sources by plot name), ``status``,
+    ``result`` (the latest :class:`LLCResult`), ``sweep_results``, ``run``, ``run_sweep``,
+    ``stop``, ``wait`` and ``reset``.
+    """
+
+    def __init__(
+        self, widths: Sequence[int] | None = None, rank: int | None = None, **settings: Any
+    ) -> None:
+        self.ui = Controls()
+        self.ui.set_values(widths=widths, rank=rank, **settings)
+        self.controls = self.ui.widgets
+        self.plots = RunPlots()
+        self.sweep_plot = SweepPlot()
+        self.sources = {**self.plots.sources, **self.sweep_plot.sources}
+        self.config: LLCConfig | None = None
+        self.result: LLCResult | None = None
+        self.sweep_results: list[LLCResult] = []
+        self._status = "ready"
+        self._diagnostics = (math.nan, math.nan)
+        self._stale = False
+        self._stop = threading.Event()
+        self._lock = threading.RLock()
+        self._thread: threading.Thread | None = None
+        self.ui.run.on_click(lambda _: self.run())
+        self.ui.stop.on_click(lambda _: self.stop())
+        self.ui.reset.on_click(lambda _: self.reset())
+        self.ui.sweep.on_click(lambda _: self.run_sweep())
+        self.ui.observe_settings(self._settings_changed)
+        tabs = widgets.Tab(
+            children=[
+                BokehModel(self.plots.layout),
+                widgets.VBox([self.ui.sweep_panel, BokehModel(self.sweep_plot.layout)]),
+            ],
+            titles=("Run", "Step-size sweep"),
+        )
+        main = widgets.VBox([self.ui.readout, tabs], layout=widgets.Layout(flex="1"))
+        self.root = widgets.HBox([self.ui.settings_panel, main])
+        self._validate()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        load_bokehjs()
+        return self.root._repr_mimebundle_(**kwargs)
+
+    @property
+    def status(self) -> str:
+        """The current status message (also shown first in the readout)."""
+        return self._status
+
+    @property
+    def running(self) -> bool:
+        """Whether a run or sweep is sampling."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def run(self, block: bool = False) -> bool:
+        """Start sampling with the current settings (stopping any run first); returns whether
+        it started. ``block`` waits until it ends."""
+        config = self._validate()
+        if config is None:
+            return False
+        self._halt()
+        with self._lock:
+            self.result = None
+            self.plots.clear()
+        return self._launch(self._sample, config, block)
+
+    def run_sweep(self, block: bool = False) -> bool:
+        """Estimate at ``SWEEP_POINTS`` log-spaced step sizes around the current one for each
+        selected sampler, ``sweep_steps`` steps each; returns whether it started."""
+        config = self._validate()
+        if config is None:
+            return False
+        values = {**self.ui.values(), "steps": self.ui.sweep_steps.value}
+        try:
+            configs = [
+                build_config({**values, "sampler": sampler, "step_size": float(step)})
+                for sampler in self.ui.sweep_samplers.value
+                for step in sweep_step_sizes(config.step_size)
+            ]
+        except ValueError as exc:
+            self._set_status(f"sweep not started: {exc}")
+            return False
+        self._halt()
+        with self._lock:
+            self.sweep_results = []
+            self.sweep_plot.clear()
+        return self._launch(self._sweep, configs, block)
+
+    def stop(self) -> None:
+        """Ask the sampling thread to stop after its current chunk (returns at once)."""
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the sampling thread to end; returns whether it has."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.running
+
+    def reset(self) -> None:
+        """Stop and wait for the thread, restore the default settings and clear the plots."""
+        self._halt()
+        self.ui.restore_defaults()
+        with self._lock:
+            self.result = None
+            self.sweep_results = []
+            self._stale = False
+            self.plots.clear()
+            self.plots.mark_stale(False)
+            self.sweep_plot.clear()
+        self._set_status("ready")
+
+    def _halt(self) -> None:
+        """Stop any sampling thread and wait for it to end."""
+        self.stop()
+        self.wait()
+        self._stop.clear()
+
+    def _launch(self, target: Callable[[Any], None], work: Any, block: bool) -> bool:
+        """Start ``target(work)`` in the sampling thread (none may be running)."""
+        self._stale = False
+        self.plots.mark_stale(False)
+        self._thread = threading.Thread(
+            target=self._guarded, args=(target, work), name="llc-explorer", daemon=True
+        )
+        self._thread.start()
+        if block:
+            self.wait()
+        return True
+
+    def _guarded(self, target: Callable[[Any], None], work: Any) -> None:
+        try:
+            target(work)
+        except Exception as exc:  # shown to the user, never raised into the notebook
+            self._set_status(f"error: {type(exc).__name__}: {exc}")
+
+    def _stream(self, config: LLCConfig) -> Iterator[LLCResult]:
+        """The snapshots of ``config``'s run, ending early (generator closed) on Stop."""
+        stream = stream_config(config)
+        try:
+            for result in stream:
+                yield result
+                if self._stop.is_set():
+                    return
+        finally:
+            stream.close()
+
+    def _sample(self, config: LLCConfig) -> None:
+        self._set_status("compiling / building data…")
+        pushed = 0.0
+        for result in self._stream(config):
+            self.result = result
+            now = time.perf_counter()
+            if now - pushed >= PUSH_INTERVAL:
+                pushed = now
+                self._push(result, "running")
+        if self.result is None:
+            self._set_status(self._stopped("run"))
+        else:
+            self._push(self.result, "done" if self.result.done else self._stopped("run"))
+
+    def _sweep(self, configs: list[LLCConfig]) -> None:
+        for k, one in enumerate(configs):
+            self._set_status(
+                f"sweep: run {k + 1} of {len(configs)} ({one.sampler}, "
+                f"step size {one.step_size:.2e})"
+            )
+            last = next(iter(deque(self._stream(one), maxlen=1)), None)
+            if last is None or not last.done:
+                self._set_status(self._stopped("sweep"))
+                return
+            with self._lock:
+                self.sweep_results.append(last)
+                self.sweep_plot.show(self.sweep_results, float(last.true_llc))
+        self._set_status(f"sweep done: {len(configs)} runs")
+
+    def _stopped(self, what: str) -> str:
+        if self._stale:
+            return f"{what} stopped: settings changed (plots are stale; press Run)"
+        return f"{what} stopped"
+
+    def _push(self, result: LLCResult, status: str) -> None:
+        with self._lock:
+            self.plots.show(result)
+            self._diagnostics = diagnostics(result)
+            self._set_status(status)
+
+    def _set_status(self, status: str) -> None:
+        with self._lock:
+            self._status = status
+            self.ui.readout.value = readout_html(
+                self.config, self.result, status, *self._diagnostics
+            )
+
+    def _validate(self) -> LLCConfig | None:
+        """Build the config from the widgets; show any problem and enable Run accordingly."""
+        try:
+            config = build_config(self.ui.values())
+        except (ValueError, TypeError, OverflowError) as exc:
+            config, problem = None, str(exc)
+        else:
+            problem = ""
+        self.config = config
+        shown = f'<span style="{INVALID_STYLE}">{escape(problem)}</span>'
+        self.ui.message.value = shown if problem else ""
+        self.ui.run.disabled = self.ui.sweep.disabled = config is None
+        if not self.running:
+            self._set_status("ready" if config else "invalid settings")
+        return config
+
+    def _settings_changed(self, _change: dict) -> None:
+        if self.running:
+            self.stop()
+            self._stale = True
+        if self.running or self.result is not None:
+            self.plots.mark_stale(True)
+        self._validate()
+
+
+def explore(
+    widths: Sequence[int] | None = None, rank: int | None = None, **settings: Any
+) -> Explorer:
+    """An :class:`Explorer` with these ``estimate_llc`` settings, already running when they
+    are valid (show it as a cell's last line)."""
+    explorer = Explorer(widths, rank, **settings)
+    explorer.run()
+    return explorer

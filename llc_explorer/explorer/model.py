@@ -1,0 +1,155 @@
+"""The explorer's model: settings from widget values to a validated :class:`LLCConfig`, and the
+pure numbers the views show (memory estimate, chain diagnostics, plot-ready arrays).
+
+Nothing here touches a widget or a Bokeh object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
+
+from llc_explorer.config import SAMPLER_DEFAULTS, LLCConfig, chunk_size_for, make_config
+from llc_explorer.estimator import LLCResult
+from llc_explorer.truth import num_params
+
+CHUNK_FLOPS = 5e8
+"""Flops per jitted chunk: about 0.05 s on one laptop core, so plots update about 5 times a
+second (see ``PUSH_INTERVAL``) and Stop acts at once."""
+
+MEMORY_LIMIT = 2 * 2**30
+"""Largest estimated memory (bytes) of a run the explorer starts."""
+
+MAX_POINTS = 2000
+"""Points per chain sent to the browser (give or take one): see :func:`kept_steps`."""
+
+PLOT_LIMIT = 1e6
+"""Plotted values beyond +-PLOT_LIMIT (a chain on its way to diverging) become gaps (NaN)."""
+
+SWEEP_POINTS = 7
+"""Step sizes per sampler in a sweep."""
+
+SWEEP_DECADES = 1.5
+"""A sweep spans the current step size times 10**(+-SWEEP_DECADES)."""
+
+HYPERPARAMETERS = ("b1", "b2", "a", "friction", "diffusion")
+"""The sampler hyperparameters the explorer sets (``bias_correction`` keeps its default)."""
+
+ARCHITECTURE = ("input_width", "output_width", "hidden_layers", "hidden_width")
+"""The settings that build the widths when the free-form ``widths`` text is blank."""
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    """``"10,20,20,10"`` -> ``(10, 20, 20, 10)``; ``ValueError`` names a malformed entry."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        return tuple(int(part) for part in parts)
+    except ValueError:
+        raise ValueError(
+            f"widths must be comma-separated positive ints such as 10,20,20,10; got {text!r}"
+        ) from None
+
+
+def architecture(
+    input_width: int, output_width: int, hidden_layers: int, hidden_width: int, text: str
+) -> tuple[int, ...]:
+    """The DLN widths: parsed from ``text`` when it is not blank, else built from the sizes."""
+    if text.strip():
+        return parse_widths(text)
+    if hidden_layers < 0:
+        raise ValueError(f"hidden layers must be at least 0; got {hidden_layers}")
+    return (input_width, *(hidden_width,) * hidden_layers, output_width)
+
+
+def memory_estimate(config: LLCConfig) -> int:
+    """Bytes a run needs, roughly: the data (float32), the recorded losses and the running
+    estimate (4 + 8 + 8 bytes per chain-step, with a working copy) and chain states."""
+    data = 4 * config.n * (config.widths[0] + config.widths[-1])
+    traces = 20 * config.chains * config.steps
+    states = 4 * 4 * config.chains * num_params(config.widths)
+    return data + traces + states
+
+
+def build_config(values: Mapping[str, Any]) -> LLCConfig:
+    """A validated config from the explorer's settings: ``estimate_llc`` keywords, with
+    ``widths`` as free-form text and the sizes of ``ARCHITECTURE`` (see :func:`architecture`).
+
+    ``nbeta`` 0 means the default ``n / log n``; only the chosen sampler's hyperparameters
+    are passed on. ``ValueError`` names a bad setting, or gives the memory estimate when it
+    exceeds ``MEMORY_LIMIT``.
+    """
+    settings = dict(values)
+    sampler = settings["sampler"]
+    if sampler in SAMPLER_DEFAULTS:
+        for name in HYPERPARAMETERS:
+            if name not in SAMPLER_DEFAULTS[sampler]:
+                settings.pop(name, None)
+    if not settings.get("nbeta"):
+        settings["nbeta"] = None
+    sizes = [settings.pop(name) for name in ARCHITECTURE]
+    widths = architecture(*sizes, settings.pop("widths"))
+    rank = settings.pop("rank")
+    config = make_config(widths, rank, **settings)
+    chunk = chunk_size_for(
+        num_params(config.widths), config.chains, config.batch_size, flops=CHUNK_FLOPS, smallest=8
+    )
+    config = dataclasses.replace(config, chunk_size=chunk)
+    needed = memory_estimate(config)
+    if needed > MEMORY_LIMIT:
+        raise ValueError(
+            f"this run needs about {needed / 2**20:,.0f} MiB, over the explorer's limit of "
+            f"{MEMORY_LIMIT / 2**20:,.0f} MiB; lower steps, chains or n"
+        )
+    return config
+
+
+def diagnostics(result: LLCResult) -> tuple[float, float]:
+    """Split R-hat and effective sample size of the post-burn-in losses of the chains that
+    did not diverge (numpyro's estimators); NaN while there are too few chains or draws."""
+    diverged = {chain for chain, _ in result.diverged_chains}
+    keep = [c for c in range(result.config.chains) if c not in diverged]
+    draws = result.loss_trace[keep, result.config.burn_in_steps :].astype(np.float64)
+    if len(keep) < 2 or draws.shape[1] < 4 or not np.all(np.isfinite(draws)):
+        return math.nan, math.nan
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return float(split_gelman_rubin(draws)), float(effective_sample_size(draws))
+
+
+def kept_steps(steps: int) -> np.ndarray:
+    """The steps plotted of ``steps`` recorded: every k-th, ``k = ceil(steps / MAX_POINTS)``,
+    and the last one, so a chain has at most ``MAX_POINTS + 1`` points."""
+    every = np.arange(0, steps, max(1, math.ceil(steps / MAX_POINTS)))
+    return every if steps == 0 or every[-1] == steps - 1 else np.append(every, steps - 1)
+
+
+def plottable(values: np.ndarray) -> np.ndarray:
+    """``values`` as float64 with non-finite or out-of-range entries set to NaN (a gap)."""
+    out = np.asarray(values, np.float64).copy()
+    out[~(np.abs(out) <= PLOT_LIMIT)] = np.nan
+    return out
+
+
+def mean_and_stderr(running: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per step: mean and standard error over the chains with a finite running estimate
+    (NaN where fewer than one, resp. two, chains are finite)."""
+    finite = np.isfinite(running)
+    count = finite.sum(axis=0)
+    filled = np.where(finite, running, 0.0)
+    with np.errstate(all="ignore"):
+        mean = np.where(count > 0, filled.sum(axis=0) / count, np.nan)
+        sq = np.where(finite, (running - mean) ** 2, 0.0).sum(axis=0)
+        stderr = np.where(count > 1, np.sqrt(sq / (count - 1) / count), np.nan)
+    return mean, stderr
+
+
+def sweep_step_sizes(center: float) -> np.ndarray:
+    """``SWEEP_POINTS`` log-spaced step sizes from ``center / 10**d`` to ``center * 10**d``."""
+    exponent = math.log10(center)
+    return np.logspace(exponent - SWEEP_DECADES, exponent + SWEEP_DECADES, SWEEP_POINTS)

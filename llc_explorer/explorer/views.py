@@ -1,0 +1,358 @@
+"""The explorer's views: Bokeh figures of a run and of a step-size sweep, and the HTML readout.
+
+Figures are built once; an update only replaces ``ColumnDataSource.data`` (and a few
+annotation numbers). Every plotted number is finite or NaN (a gap): see
+:func:`llc_explorer.explorer.model.plottable`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from html import escape
+
+import numpy as np
+from bokeh.layouts import column
+from bokeh.models import (
+    BoxAnnotation,
+    ColumnDataSource,
+    HoverTool,
+    Span,
+    TabPanel,
+    Tabs,
+    Whisker,
+)
+from bokeh.palettes import Category10_10
+from bokeh.plotting import figure
+
+from llc_explorer.config import LLCConfig
+from llc_explorer.estimator import LLCResult
+from llc_explorer.explorer.model import kept_steps, mean_and_stderr, plottable
+from llc_explorer.samplers import SAMPLERS
+from llc_explorer.truth import dln_llc, num_params
+
+ALIVE, DIVERGED = "#2ca02c", "#d62728"
+SAMPLER_COLORS = dict(zip(SAMPLERS, Category10_10, strict=False))
+
+EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "loss": ("xs", "ys", "chain", "color"),
+    "running": ("xs", "ys", "chain", "color"),
+    "mean": ("step", "mean", "lower", "upper"),
+    "exact": ("step", "llc"),
+    "raster": ("x", "width", "chain", "start", "end", "status", "color"),
+    "diverged_count": ("step", "count"),
+    "sweep": ("step_size", "llc", "lower", "upper", "sampler", "color", "diverged"),
+    "sweep_diverged": ("step_size", "llc", "sampler", "diverged"),
+}
+"""The columns of each plot's source, by plot name."""
+
+RUN_SOURCES = ("loss", "running", "mean", "exact", "raster", "diverged_count")
+SWEEP_SOURCES = ("sweep", "sweep_diverged")
+
+
+def empty(name: str) -> dict[str, list]:
+    """The data of source ``name`` with no rows."""
+    return {column_name: [] for column_name in EMPTY_COLUMNS[name]}
+
+
+def chain_lines(values: np.ndarray, steps_done: int) -> dict[str, list]:
+    """Multi-line data of a chains x steps array at the ``kept_steps``, gaps as NaN."""
+    keep = kept_steps(steps_done)
+    rows = plottable(values[:, keep])
+    chains = range(rows.shape[0])
+    return {
+        "xs": [keep for _ in chains],
+        "ys": list(rows),
+        "chain": list(chains),
+        "color": [Category10_10[c % 10] for c in chains],
+    }
+
+
+def run_data(result: LLCResult) -> dict[str, dict[str, list]]:
+    """The data of every run plot for ``result``, by source name."""
+    config, done = result.config, result.steps_done
+    scaled = config.nbeta * (result.loss_trace.astype(np.float64) - result.loss_at_teacher)
+    diverged = dict(result.diverged_chains)
+    kept = [c for c in range(config.chains) if c not in diverged]
+    mean, stderr = mean_and_stderr(result.running_llc[kept])
+    keep = kept_steps(done)
+    mean, stderr = mean[keep], stderr[keep]
+    band = np.where(np.isfinite(stderr), stderr, 0.0)
+    spans = [
+        (c, start, end, status)
+        for c in range(config.chains)
+        for start, end, status in (
+            [(0, diverged[c], "alive"), (diverged[c], done, "diverged")]
+            if c in diverged
+            else [(0, done, "alive")]
+        )
+        if end > start
+    ]
+    onsets = sorted(diverged.values())
+    return {
+        "loss": chain_lines(scaled, done),
+        "running": chain_lines(result.running_llc, done),
+        "mean": {
+            "step": keep,
+            "mean": plottable(mean),
+            "lower": plottable(mean - band),
+            "upper": plottable(mean + band),
+        },
+        "exact": {"step": [0, config.steps], "llc": [float(result.true_llc)] * 2},
+        "raster": {
+            "x": [(start + end) / 2 for _, start, end, _ in spans],
+            "width": [end - start for _, start, end, _ in spans],
+            "chain": [c for c, _, _, _ in spans],
+            "start": [start for _, start, _, _ in spans],
+            "end": [end for _, _, end, _ in spans],
+            "status": [status for *_, status in spans],
+            "color": [ALIVE if status == "alive" else DIVERGED for *_, status in spans],
+        },
+        "diverged_count": {
+            "step": [0, *onsets, done],
+            "count": [0, *range(1, len(onsets) + 1), len(onsets)],
+        },
+    }
+
+
+def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
+    """Sweep points: finite estimates with stderr whiskers, and runs whose estimate is NaN
+    or off scale (plotted at the exact LLC with a cross)."""
+    finite = [r for r in results if abs(r.llc_mean) <= 1e6]
+    lost = [r for r in results if not abs(r.llc_mean) <= 1e6]
+
+    def whisker(r: LLCResult) -> float:
+        return r.llc_stderr if math.isfinite(r.llc_stderr) else 0.0
+
+    def diverged(r: LLCResult) -> str:
+        return f"{len(r.diverged_chains)} of {r.config.chains}"
+
+    return {
+        "sweep": {
+            "step_size": [r.config.step_size for r in finite],
+            "llc": [r.llc_mean for r in finite],
+            "lower": [r.llc_mean - whisker(r) for r in finite],
+            "upper": [r.llc_mean + whisker(r) for r in finite],
+            "sampler": [r.config.sampler for r in finite],
+            "color": [SAMPLER_COLORS[r.config.sampler] for r in finite],
+            "diverged": [diverged(r) for r in finite],
+        },
+        "sweep_diverged": {
+            "step_size": [r.config.step_size for r in lost],
+            "llc": [float(r.true_llc) for r in lost],
+            "sampler": [r.config.sampler for r in lost],
+            "diverged": [diverged(r) for r in lost],
+        },
+    }
+
+
+def _figure(title: str, x_label: str, y_label: str, height: int = 300, **kwargs) -> figure:
+    return figure(
+        title=title,
+        height=height,
+        sizing_mode="stretch_width",
+        x_axis_label=x_label,
+        y_axis_label=y_label,
+        tools="pan,wheel_zoom,box_zoom,reset,save",
+        **kwargs,
+    )
+
+
+def _legend_hides(fig: figure) -> None:
+    fig.legend.click_policy = "hide"
+    fig.legend.location = "top_right"
+
+
+class RunPlots:
+    """Loss traces, LLC convergence and divergence of one run, as Bokeh tabs (``layout``).
+
+    ``sources`` holds each plot's ``ColumnDataSource`` by name (see ``EMPTY_COLUMNS``):
+    traces are multi-lines with one row per chain, at most ``MAX_POINTS`` points each.
+    """
+
+    def __init__(self) -> None:
+        self.sources = {name: ColumnDataSource(empty(name)) for name in RUN_SOURCES}
+        src = self.sources
+        self.burn_in = BoxAnnotation(left=0, right=0, fill_color="gray", fill_alpha=0.15)
+        loss = _figure("Loss traces", "step", "nβ (L_t - L_n(w*))")
+        loss.multi_line("xs", "ys", source=src["loss"], color="color", legend_label="chains")
+        loss.add_layout(self.burn_in)
+        loss.add_tools(HoverTool(tooltips=[("chain", "@chain"), ("step", "$x{0}"), ("", "$y")]))
+        llc = _figure("LLC convergence", "step", "running estimate")
+        llc.multi_line(
+            "xs", "ys", source=src["running"], color="color", alpha=0.5, legend_label="chains"
+        )
+        llc.varea(
+            "step", "lower", "upper", source=src["mean"], fill_alpha=0.25, legend_label="± stderr"
+        )
+        mean = llc.line("step", "mean", source=src["mean"], line_width=2, legend_label="mean")
+        llc.line(
+            "step",
+            "llc",
+            source=src["exact"],
+            color="black",
+            line_dash="dashed",
+            legend_label="exact λ",
+        )
+        llc.add_tools(HoverTool(renderers=[mean], tooltips=[("step", "@step"), ("mean", "@mean")]))
+        raster = _figure("Chain status", "step", "chain", height=200)
+        rects = raster.rect(
+            "x", "chain", "width", 0.8, source=src["raster"], color="color", legend_field="status"
+        )
+        raster.add_tools(
+            HoverTool(
+                renderers=[rects],
+                tooltips=[("chain", "@chain"), ("", "@status from @start to @end")],
+            )
+        )
+        count = _figure("Diverged chains", "step", "count", height=200)
+        count.step(
+            "step",
+            "count",
+            source=src["diverged_count"],
+            mode="after",
+            color=DIVERGED,
+            legend_label="diverged",
+        )
+        for fig in (loss, llc, raster, count):
+            _legend_hides(fig)
+        self.figures = {"loss": loss, "llc": llc, "raster": raster, "count": count}
+        self.titles = {name: fig.title.text for name, fig in self.figures.items()}
+        self.layout = Tabs(
+            tabs=[
+                TabPanel(child=loss, title="Loss"),
+                TabPanel(child=llc, title="LLC"),
+                TabPanel(
+                    child=column(raster, count, sizing_mode="stretch_width"), title="Divergence"
+                ),
+            ],
+            sizing_mode="stretch_width",
+        )
+
+    def show(self, result: LLCResult) -> None:
+        """Plot ``result`` (a partial or final snapshot)."""
+        for name, data in run_data(result).items():
+            self.sources[name].data = data
+        self.burn_in.right = result.config.burn_in_steps
+
+    def clear(self) -> None:
+        """Empty every plot."""
+        for name, source in self.sources.items():
+            source.data = empty(name)
+        self.burn_in.right = 0
+
+    def mark_stale(self, stale: bool) -> None:
+        """Say in each title whether the plots are out of date with the settings."""
+        for name, fig in self.figures.items():
+            fig.title.text = self.titles[name] + (" (stale: settings changed)" if stale else "")
+
+
+class SweepPlot:
+    """LLC estimate against step size (log x) per sampler, with the exact LLC (``layout``).
+
+    ``sources`` holds ``sweep`` (finite estimates) and ``sweep_diverged``; ``exact`` is the
+    horizontal line at the exact LLC.
+    """
+
+    def __init__(self) -> None:
+        self.sources = {name: ColumnDataSource(empty(name)) for name in SWEEP_SOURCES}
+        fig = _figure("Step-size sweep", "step size", "LLC estimate", x_axis_type="log")
+        self.exact = Span(dimension="width", location=0, line_dash="dashed", line_color="black")
+        fig.add_layout(self.exact)
+        fig.add_layout(
+            Whisker(
+                base="step_size",
+                lower="lower",
+                upper="upper",
+                source=self.sources["sweep"],
+                line_color="color",
+            )
+        )
+        points = fig.scatter(
+            "step_size",
+            "llc",
+            source=self.sources["sweep"],
+            color="color",
+            size=8,
+            legend_field="sampler",
+        )
+        lost = fig.scatter(
+            "step_size",
+            "llc",
+            source=self.sources["sweep_diverged"],
+            marker="x",
+            size=12,
+            color=DIVERGED,
+            line_width=2,
+            legend_label="diverged / off scale",
+        )
+        fig.add_tools(
+            HoverTool(
+                renderers=[points, lost],
+                tooltips=[
+                    ("sampler", "@sampler"),
+                    ("step size", "@step_size{0.00e0}"),
+                    ("LLC", "@llc"),
+                    ("diverged", "@diverged"),
+                ],
+            )
+        )
+        _legend_hides(fig)
+        self.layout = fig
+
+    def show(self, results: Sequence[LLCResult], exact: float) -> None:
+        """Plot the finished sweep runs ``results`` against the exact LLC."""
+        for name, data in sweep_data(results).items():
+            self.sources[name].data = data
+        self.exact.location = exact
+
+    def clear(self) -> None:
+        """Empty the plot."""
+        for name, source in self.sources.items():
+            source.data = empty(name)
+
+
+def _number(x: float, spec: str = ".4g") -> str:
+    return format(x, spec) if math.isfinite(x) else "—"
+
+
+def readout_html(
+    config: LLCConfig | None,
+    result: LLCResult | None,
+    status: str,
+    rhat: float = math.nan,
+    ess: float = math.nan,
+) -> str:
+    """The readout: status, the network's size and exact LLC, and the current estimate."""
+    rows = [("status", escape(status))]
+    if config is not None:
+        truth = dln_llc(config.widths, config.rank)
+        rows += [
+            ("d", f"{num_params(config.widths):,}"),
+            (
+                "exact LLC",
+                f"{truth.llc} = {float(truth.llc):.6g} (multiplicity {truth.multiplicity})",
+            ),
+        ]
+    if result is not None:
+        c = result.config
+        rows += [
+            (
+                "estimate",
+                f"{_number(result.llc_mean)} ± {_number(result.llc_stderr, '.2g')} (stderr)",
+            ),
+            ("relative error", _number(100 * result.relative_error, "+.2f") + " %"),
+            ("diverged", f"{len(result.diverged_chains)} of {c.chains}"),
+            ("steps", f"{result.steps_done:,} of {c.steps:,} (burn-in {c.burn_in_steps:,})"),
+            (
+                "chain-steps/s",
+                f"{_number(result.steps_per_second, ',.0f')} (compile "
+                f"{result.compile_seconds:.1f} s)",
+            ),
+            ("R-hat (loss)", _number(rhat, ".3f")),
+            ("ESS (loss)", _number(ess, ",.0f")),
+        ]
+        if result.message:
+            rows.append(("note", escape(result.message)))
+    cells = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
+    return f"<table>{cells}</table>"

@@ -1,0 +1,233 @@
+"""The explorer, headless: set widgets, run in the background thread, read the Bokeh sources."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from llc_explorer import Explorer, dln_llc, explore
+from llc_explorer.chains import TRACES
+from llc_explorer.config import SAMPLER_DEFAULTS
+from llc_explorer.explorer.model import MAX_POINTS, PLOT_LIMIT
+
+SMALL = {
+    "widths": "5,3,5",
+    "rank": 2,
+    "sampler": "sgld",
+    "n": 2000,
+    "batch_size": 100,
+    "chains": 4,
+    "steps": 1000,
+}
+EXACT = float(dln_llc((5, 3, 5), 2).llc)
+
+
+def configure(explorer: Explorer, **settings) -> None:
+    """Set the small problem's widgets, then ``settings``."""
+    for name, value in {**SMALL, **settings}.items():
+        explorer.controls[name].value = value
+
+
+def workers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "llc-explorer"]
+
+
+@pytest.fixture
+def explorer() -> Iterator[Explorer]:
+    explorer = Explorer()
+    configure(explorer)
+    yield explorer
+    explorer.stop()
+    explorer.wait()
+
+
+def numbers(source) -> np.ndarray:
+    """Every number in a source's numeric columns, flattened (multi-line rows included)."""
+    values = []
+    for column in source.data.values():
+        for item in column:
+            if isinstance(item, np.ndarray | list):
+                values.extend(np.asarray(item, np.float64).ravel())
+            elif isinstance(item, int | float | np.number):
+                values.append(float(item))
+    return np.asarray(values, np.float64)
+
+
+def test_run_fills_plots_with_exact_line_and_downsampled_traces(explorer: Explorer) -> None:
+    steps = 3000
+    explorer.controls["steps"].value = steps
+    assert explorer.run(block=True)
+    assert explorer.status == "done" and explorer.result.done
+    exact = explorer.sources["exact"].data
+    assert exact["llc"] == [EXACT, EXACT] and exact["step"] == [0, steps]
+    loss = explorer.sources["loss"].data
+    kept = [*range(0, steps, 2), steps - 1]  # every 2nd step and the last: <= MAX_POINTS + 1
+    assert len(kept) <= MAX_POINTS + 1
+    assert len(loss["ys"]) == 4 and all(len(row) == len(kept) for row in loss["ys"])
+    np.testing.assert_array_equal(loss["xs"][0], kept)
+    mean = explorer.sources["mean"].data
+    assert np.isfinite(mean["mean"][-1])
+    assert mean["mean"][-1] == pytest.approx(explorer.result.llc_mean)
+    assert set(explorer.sources["raster"].data["status"]) == {"alive"}
+    readout = explorer.ui.readout.value
+    assert "19/2" in readout and "9.5" in readout and "R-hat" in readout
+
+
+def test_huge_step_size_marks_every_chain_diverged_and_plots_no_nonfinite(
+    explorer: Explorer,
+) -> None:
+    explorer.controls["step_size"].value = 0.05
+    explorer.run(block=True)
+    raster = explorer.sources["raster"].data
+    status = zip(raster["chain"], raster["status"], strict=True)
+    diverged = {chain for chain, state in status if state == "diverged"}
+    assert diverged == {0, 1, 2, 3}
+    assert explorer.sources["diverged_count"].data["count"][-1] == 4
+    for name in ("raster", "diverged_count", "exact"):
+        assert np.all(np.isfinite(numbers(explorer.sources[name]))), name
+    for name in ("loss", "running", "mean"):
+        values = numbers(explorer.sources[name])
+        assert not np.any(np.isinf(values)), name
+        assert np.all(np.abs(values[np.isfinite(values)]) <= PLOT_LIMIT), name
+    assert "4 of 4" in explorer.ui.readout.value
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("rank", 99, "rank"),
+        ("widths", "10,x", "widths"),
+        ("widths", ",", "widths"),
+        ("batch_size", 5000, "batch_size"),
+        ("steps", 10**9, "MiB"),
+    ],
+)
+def test_invalid_settings_show_message_and_disable_run(
+    explorer: Explorer, name: str, value, says: str
+) -> None:
+    explorer.controls[name].value = value
+    assert says in explorer.ui.message.value and "color:#c00" in explorer.ui.message.value
+    assert explorer.ui.run.disabled and explorer.ui.sweep.disabled
+    assert explorer.run() is False and not workers()
+    configure(explorer)
+    assert explorer.ui.message.value == "" and not explorer.ui.run.disabled
+
+
+def test_simple_architecture_widgets_build_the_widths(explorer: Explorer) -> None:
+    explorer.controls["widths"].value = ""
+    for name, value in [("input_width", 4), ("hidden_layers", 3), ("hidden_width", 6)]:
+        explorer.controls[name].value = value
+    explorer.controls["output_width"].value = 2
+    assert explorer.config.widths == (4, 6, 6, 6, 2)
+    explorer.controls["hidden_layers"].value = -1
+    assert "hidden layers" in explorer.ui.message.value and explorer.ui.run.disabled
+
+
+def test_an_error_while_sampling_is_shown_not_raised(
+    explorer: Explorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(config):
+        raise RuntimeError("out of cheese")
+        yield
+
+    monkeypatch.setattr("llc_explorer.explorer.app.stream_config", broken)
+    assert explorer.run(block=True)
+    assert explorer.status == "error: RuntimeError: out of cheese"
+    assert "out of cheese" in explorer.ui.readout.value
+
+
+def wait_for_result(explorer: Explorer, timeout: float = 60.0) -> None:
+    began = time.perf_counter()
+    while explorer.result is None and time.perf_counter() - began < timeout:
+        time.sleep(0.01)
+    assert explorer.result is not None
+
+
+def test_stop_ends_a_long_run_within_a_second(explorer: Explorer) -> None:
+    explorer.controls["chains"].value = 2
+    explorer.controls["steps"].value = 10**7
+    explorer.run()
+    wait_for_result(explorer)  # past building data and compiling
+    began = time.perf_counter()
+    explorer.stop()
+    assert explorer.wait(1.0)
+    assert time.perf_counter() - began < 1.0
+    assert explorer.status == "run stopped" and not explorer.result.done
+
+
+def test_changing_a_setting_stops_the_run_and_marks_plots_stale(explorer: Explorer) -> None:
+    explorer.controls["chains"].value = 2
+    explorer.controls["steps"].value = 10**7
+    explorer.run()
+    wait_for_result(explorer)
+    explorer.controls["seed"].value = 1
+    assert explorer.wait(2.0)
+    assert "stale" in explorer.status
+    assert "stale" in explorer.plots.figures["loss"].title.text
+    explorer.run(block=False)
+    assert "stale" not in explorer.plots.figures["loss"].title.text
+
+
+def test_changing_only_the_step_size_does_not_recompile(explorer: Explorer) -> None:
+    explorer.run(block=True)
+    traces = TRACES["count"]
+    explorer.controls["step_size"].value = 3e-6
+    assert explorer.controls["step_size_slider"].value == pytest.approx(3e-6)
+    explorer.run(block=True)
+    assert explorer.result.done and explorer.result.config.step_size == 3e-6
+    assert TRACES["count"] == traces
+
+
+def test_reset_leaves_no_thread_and_restores_defaults(explorer: Explorer) -> None:
+    explorer.controls["steps"].value = 10**7
+    explorer.controls["chains"].value = 2
+    explorer.run()
+    explorer.reset()
+    assert not workers() and not explorer.running
+    assert explorer.controls["widths"].value == "" and explorer.controls["n"].value == 100_000
+    assert explorer.sources["loss"].data["ys"] == [] and explorer.result is None
+    assert explorer.status == "ready"
+
+
+def test_sampler_hyperparameters_shown_only_for_their_sampler(explorer: Explorer) -> None:
+    explorer.controls["sampler"].value = "sghmc"
+    shown = {
+        name
+        for name in ("b1", "b2", "a", "friction", "diffusion")
+        if explorer.controls[name].layout.display != "none"
+    }
+    assert shown == {"friction"}
+    assert explorer.controls["step_size"].value == SAMPLER_DEFAULTS["sghmc"]["step_size"]
+    explorer.controls["sampler"].value = "adam_sgld"
+    assert explorer.controls["friction"].layout.display == "none"
+    assert explorer.controls["b1"].layout.display != "none"
+    assert explorer.config is not None and explorer.config.b1 == 0.9
+
+
+def test_sweep_fills_its_source_for_the_selected_samplers(explorer: Explorer) -> None:
+    explorer.ui.sweep_samplers.value = ["sgld", "sghmc"]
+    explorer.ui.sweep_steps.value = 400
+    assert explorer.run_sweep(block=True)
+    assert explorer.status == "sweep done: 14 runs"
+    sweep, lost = explorer.sources["sweep"].data, explorer.sources["sweep_diverged"].data
+    assert len(sweep["step_size"]) + len(lost["step_size"]) == 14
+    assert set(sweep["sampler"]) | set(lost["sampler"]) == {"sgld", "sghmc"}
+    sizes = sorted(set(sweep["step_size"]) | set(lost["step_size"]))
+    center = SAMPLER_DEFAULTS["sgld"]["step_size"]  # sgld is chosen: the sweep centres here
+    assert sizes[0] == pytest.approx(center / 10**1.5)
+    assert sizes[-1] == pytest.approx(center * 10**1.5)
+    assert np.all(np.isfinite(numbers(explorer.sources["sweep"])))
+    assert explorer.sweep_plot.exact.location == EXACT
+
+
+def test_explore_starts_a_run_and_displays_as_a_widget() -> None:
+    explorer = explore([5, 3, 5], 2, sampler="sgld", n=2000, steps=400)
+    assert explorer.controls["hidden_width"].value == 3 and explorer.controls["widths"].value == ""
+    assert explorer.wait(60) and explorer.result.done
+    assert explorer.result.config.widths == (5, 3, 5)
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
