@@ -91,31 +91,48 @@ def hyperparameters_for(config: LLCConfig) -> Any:
     return cls(**{name: jnp.float32(getattr(config, name)) for name in cls._fields})
 
 
-def running_estimate(trace: np.ndarray, burn_in: int, nbeta: float, loss0: float) -> np.ndarray:
-    """``n*beta * (mean_{B <= s <= t} L_s - L_n(w*))`` per chain and step; NaN for ``t < B``."""
-    running = np.full(trace.shape, np.nan)
-    kept = trace[:, burn_in:].astype(np.float64)
-    if kept.shape[1]:
-        counts = np.arange(1, kept.shape[1] + 1)
-        running[:, burn_in:] = nbeta * (np.cumsum(kept, axis=1) / counts - loss0)
-    return running
+class Traces:
+    """The recorded losses and the running estimate of ``C`` chains, filled chunk by chunk.
+
+    ``running[c, t] = n*beta * (mean_{B <= s <= t} L_s^c - L_n(w*))`` (NaN for ``t < B``) is
+    extended from a per-chain running sum, so each chunk costs time in its own length only.
+    Entries before ``steps_done`` never change again: results hold views, not copies.
+    """
+
+    def __init__(self, config: LLCConfig, loss_at_teacher: float) -> None:
+        shape = (config.chains, config.steps)
+        self.loss = np.full(shape, np.nan, np.float32)
+        self.running = np.full(shape, np.nan)
+        self.burn_in = config.burn_in_steps
+        self.nbeta = config.nbeta
+        self.loss0 = loss_at_teacher
+        self.total = np.zeros(config.chains)
+
+    def extend(self, start: int, losses: np.ndarray) -> None:
+        """Record ``losses`` (chains x k) as steps ``start .. start + k - 1``."""
+        stop = start + losses.shape[1]
+        self.loss[:, start:stop] = losses
+        first = max(start, self.burn_in)
+        if first >= stop:
+            return
+        sums = self.total[:, None] + np.cumsum(losses[:, first - start :], axis=1, dtype=float)
+        counts = np.arange(first - self.burn_in + 1, stop - self.burn_in + 1)
+        self.running[:, first:stop] = self.nbeta * (sums / counts - self.loss0)
+        self.total = sums[:, -1]
 
 
 def summarize(
     config: LLCConfig,
     problem: Problem,
-    trace: np.ndarray,
+    traces: Traces,
     diverged_at: np.ndarray,
     steps_done: int,
     run_seconds: float,
     compile_seconds: float,
 ) -> LLCResult:
-    """Estimate from the first ``steps_done`` recorded losses of each chain."""
-    trace = trace[:, :steps_done]
-    running = running_estimate(trace, config.burn_in_steps, config.nbeta, problem.loss_at_teacher)
+    """Estimate from the first ``steps_done`` recorded steps of each chain."""
     diverged = [(int(c), int(s)) for c, s in enumerate(diverged_at) if s >= 0]
-    per_chain = running[:, -1] if steps_done else np.full(config.chains, np.nan)
-    per_chain = per_chain.copy()
+    per_chain = traces.running[:, steps_done - 1].copy()
     per_chain[[c for c, _ in diverged]] = np.nan
     good = per_chain[np.isfinite(per_chain)]
     mean = float(good.mean()) if good.size else math.nan
@@ -132,8 +149,8 @@ def summarize(
         llc_per_chain=per_chain,
         relative_error=(mean - float(truth.llc)) / float(truth.llc),
         diverged_chains=diverged,
-        loss_trace=trace,
-        running_llc=running,
+        loss_trace=traces.loss[:, :steps_done],
+        running_llc=traces.running[:, :steps_done],
         loss_at_teacher=problem.loss_at_teacher,
         num_params=problem.num_params,
         steps_done=steps_done,
@@ -162,7 +179,7 @@ def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
     state = shard_chains(
         init_chains(config.sampler, problem.teacher, hyper, config.chains, key=chain_key)
     )
-    trace = np.full((config.chains, config.steps), np.nan, np.float32)
+    traces = Traces(config, problem.loss_at_teacher)
     total = jnp.int32(config.steps)
     chunk = config.chunk_size
     run_seconds = compile_seconds = 0.0
@@ -175,16 +192,9 @@ def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
         losses = np.asarray(losses)
         run_seconds += time.perf_counter() - began
         done = min(start + chunk, config.steps)
-        trace[:, start:done] = losses[:, : done - start]
-        yield summarize(
-            config,
-            problem,
-            trace,
-            np.asarray(state.diverged_at),
-            done,
-            run_seconds,
-            compile_seconds,
-        )
+        traces.extend(start, losses[:, : done - start])
+        diverged_at = np.asarray(state.diverged_at)
+        yield summarize(config, problem, traces, diverged_at, done, run_seconds, compile_seconds)
 
 
 def stream_llc(widths, rank, **settings: Any) -> Iterator[LLCResult]:
