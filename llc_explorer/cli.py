@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from llc_explorer.cache import enable_compilation_cache
 from llc_explorer.config import SAMPLER_HYPERPARAMETERS
 from llc_explorer.estimator import LLCResult, estimate_llc
 from llc_explorer.samplers import SAMPLERS
@@ -105,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``llc-explorer`` and ``python -m llc_explorer``."""
     try:
         args = build_parser().parse_args(argv)
+        enable_compilation_cache()
         run_estimate(args)
     except UsageError as exc:
         print(f"llc-explorer: error: {exc}", file=sys.stderr)

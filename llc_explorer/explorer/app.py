@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
+from llc_explorer.cache import enable_compilation_cache
 from llc_explorer.config import LLCConfig
 from llc_explorer.estimator import LLCResult, stream_config
 from llc_explorer.explorer.controls import Controls
@@ -38,7 +39,10 @@ class Explorer:
     """Estimate the LLC of a deep linear network interactively and watch the chains.
 
     Shown as the last line of a notebook cell (BokehJS is loaded inline, so it works
-    offline). One background thread samples at a time, either a run or a step-size sweep.
+    offline). It turns on JAX's persistent compilation cache
+    (:func:`llc_explorer.cache.enable_compilation_cache`), so a restarted kernel does not
+    compile the same chunks again. One background thread samples at a time, either a run
+    or a step-size sweep.
 
     Rules:
 
@@ -59,6 +63,7 @@ class Explorer:
     def __init__(
         self, widths: Sequence[int] | None = None, rank: int | None = None, **settings: Any
     ) -> None:
+        enable_compilation_cache()
         self.ui = Controls()
         self.ui.set_values(widths=widths, rank=rank, **settings)
         self.controls = self.ui.widgets
