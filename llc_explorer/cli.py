@@ -1,8 +1,10 @@
 """The ``llc-explorer`` command line.
 
 ``llc-explorer estimate --widths 10,20,20,10 --rank 3 [--sampler ...] [--json]`` runs
-:func:`llc_explorer.estimate_llc` and prints the estimate beside the exact LLC. Bad input
-ends with exit status 2 and one line naming the problem.
+:func:`llc_explorer.estimate_llc` and prints the estimate beside the exact LLC;
+``sweep``, ``summary`` and ``report`` run and read the benchmark grid
+(:mod:`llc_explorer.sweep`). Bad input ends with exit status 2 and one line naming the
+problem.
 """
 
 from __future__ import annotations
@@ -11,11 +13,27 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
 
 from llc_explorer.cache import enable_compilation_cache
 from llc_explorer.config import SAMPLER_HYPERPARAMETERS
 from llc_explorer.estimator import LLCResult, estimate_llc
+from llc_explorer.report import write_report
 from llc_explorer.samplers import SAMPLERS
+from llc_explorer.summary import format_table, summarize_rows
+from llc_explorer.sweep import (
+    load_toml,
+    make_spec,
+    parse_shard,
+    pending,
+    read_rows,
+    results_path,
+    run_sweep,
+    shard,
+)
 
 ESTIMATE_SETTINGS = (
     *("sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
@@ -24,7 +42,7 @@ ESTIMATE_SETTINGS = (
 """The ``estimate`` flags passed on to :func:`llc_explorer.estimate_llc` as keywords."""
 
 
-class UsageError(Exception):
+class UsageError(ValueError):
     """A problem with the command line, reported in one line with exit status 2."""
 
 
@@ -70,7 +88,42 @@ def build_parser() -> Parser:
     for name in SAMPLER_HYPERPARAMETERS:
         est.add_argument(f"--{name.replace('_', '-')}", type=float, help="sampler hyperparameter")
     est.add_argument("--json", action="store_true", help="print one JSON object")
+    add_sweep_commands(commands)
     return parser
+
+
+def float_list(text: str) -> list[float]:
+    """``"1e-7,1e-6"`` -> ``[1e-07, 1e-06]``."""
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers such as 1e-7,1e-6, got {text!r}"
+        ) from None
+
+
+def add_sweep_commands(commands: Any) -> None:
+    """The ``sweep``, ``summary`` and ``report`` subcommands."""
+    sweep = commands.add_parser("sweep", help="run the benchmark grid (resumable)")
+    sweep.add_argument("--config", type=Path, help="TOML file with the settings below")
+    sweep.add_argument("--widths", type=int_list, action="append", help="repeatable")
+    sweep.add_argument("--rank", type=int, help="product rank for listed --widths")
+    sweep.add_argument("--size-class", help="draw architectures of this size (1e3 ... 1e8)")
+    sweep.add_argument("--archs", type=int, help="how many architectures to draw (10)")
+    sweep.add_argument("--arch-seed", type=int, help="seed of the architecture draw (0)")
+    sweep.add_argument("--samplers", type=lambda t: t.split(","), help="default: all five")
+    sweep.add_argument("--step-sizes", type=float_list)
+    sweep.add_argument("--seeds", type=int_list)
+    for flag, kind in (("--steps", int), ("--chains", int), ("--n", int), ("--batch-size", int),
+                       ("--burn-in", float), ("--gamma", float)):  # fmt: skip
+        sweep.add_argument(flag, type=kind)
+    sweep.add_argument("--out", type=Path, required=True, help="results folder")
+    sweep.add_argument("--shard", default="0/1", help="run part I of N (I/N)")
+    summary = commands.add_parser("summary", help="paper-style table of sweep results")
+    summary.add_argument("results", type=Path, nargs="+", help="results files or folders")
+    report = commands.add_parser("report", help="self-contained HTML report of sweep results")
+    report.add_argument("results", type=Path, nargs="+", help="results files or folders")
+    report.add_argument("-o", "--output", type=Path, default=Path("report.html"))
 
 
 def format_result(result: LLCResult) -> str:
@@ -95,11 +148,55 @@ def format_result(result: LLCResult) -> str:
 def run_estimate(args: argparse.Namespace) -> None:
     """Run the ``estimate`` command."""
     settings = {name: getattr(args, name) for name in ESTIMATE_SETTINGS}
-    try:
-        result = estimate_llc(args.widths, args.rank, **settings)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    result = estimate_llc(args.widths, args.rank, **settings)
     print(json.dumps(result.to_dict()) if args.json else format_result(result))
+
+
+SWEEP_FLAGS = {
+    "widths": "widths", "rank": "rank", "size_class": "size_class_name", "archs": "archs",
+    "arch_seed": "arch_seed", "samplers": "samplers", "step_sizes": "step_sizes",
+    "seeds": "seeds", "steps": "steps", "chains": "chains", "n": "n",
+    "batch_size": "batch_size", "burn_in": "burn_in", "gamma": "gamma",
+}  # fmt: skip
+"""``sweep`` flag (and TOML key) -> :func:`llc_explorer.sweep.make_spec` argument."""
+
+
+def run_sweep_command(args: argparse.Namespace) -> None:
+    """Run the ``sweep`` command: the grid from the TOML file, overridden by flags."""
+    settings = load_toml(args.config) if args.config else {}
+    unknown = sorted(set(settings) - set(SWEEP_FLAGS))
+    if unknown:
+        raise ValueError(f"unknown sweep setting(s) in {args.config}: {', '.join(unknown)}")
+    settings.update({k: v for k, v in vars(args).items() if k in SWEEP_FLAGS and v is not None})
+    settings.setdefault("samplers", list(SAMPLERS))
+    for name in ("samplers", "step_sizes", "seeds"):
+        if name in settings:
+            settings[name] = tuple(settings[name])
+    spec = make_spec(**{SWEEP_FLAGS[k]: v for k, v in settings.items()})
+    index, count = parse_shard(args.shard)
+    todo = pending(spec, args.out, index, count)
+    total = len(shard(spec.runs(), index, count))
+    bar = tqdm(total=total, initial=total - len(todo), unit="run", disable=not sys.stderr.isatty())
+    with bar:
+        for row in run_sweep(spec, args.out, index, count):
+            bar.set_postfix_str(f"{row['sampler']} eps={row['step_size']:g}")
+            bar.update()
+    print(
+        f"{total} runs in shard {index}/{count}: results in {results_path(args.out, index, count)}"
+    )
+
+
+def run_command(args: argparse.Namespace) -> None:
+    """Dispatch one parsed command."""
+    if args.command == "estimate":
+        run_estimate(args)
+    elif args.command == "sweep":
+        run_sweep_command(args)
+    elif args.command == "summary":
+        print(format_table(summarize_rows(read_rows(args.results))))
+    else:
+        write_report(read_rows(args.results), args.output)
+        print(f"wrote {args.output}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,8 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         enable_compilation_cache()
-        run_estimate(args)
-    except UsageError as exc:
+        run_command(args)
+    except ValueError as exc:  # bad input, from argparse (UsageError) or from the API
         print(f"llc-explorer: error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -1,0 +1,119 @@
+"""The paper-style summary of sweep results, per sampler and size class.
+
+For each group: the best step size (smallest median absolute relative error over
+architectures and seeds, counting a run with a diverged chain as failed), the median and
+worst absolute relative error at it, the fraction of runs with a diverged chain, the width
+(in decades) of the step-size range whose median error stays within 10%, and the Spearman
+rank correlation between estimated and exact LLC across architectures at the best step size.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any, NamedTuple
+
+import numpy as np
+from scipy.stats import spearmanr
+
+GOOD_ERROR = 0.10
+"""Relative error that counts as good for the step-size range width."""
+
+
+class SamplerSummary(NamedTuple):
+    """One row of the summary table."""
+
+    sampler: str
+    size_class: str
+    runs: int
+    best_step_size: float
+    median_error: float
+    worst_error: float
+    diverged_fraction: float
+    good_range_decades: float
+    spearman: float
+
+
+def failed(row: dict[str, Any]) -> bool:
+    """A run counts as failed if any chain diverged or the estimate is not finite."""
+    mean = row.get("llc_mean")
+    return bool(row["diverged_chains"]) or mean is None or not math.isfinite(mean)
+
+
+def abs_error(row: dict[str, Any]) -> float:
+    """``|relative error|``, infinite for a failed run."""
+    return math.inf if failed(row) else abs(row["relative_error"])
+
+
+def size_label(row: dict[str, Any]) -> str:
+    """The row's size class as ``1e4``, or ``listed`` for explicitly listed widths."""
+    size = row.get("size_class")
+    return "listed" if size is None else f"{size:.0e}".replace("+0", "").replace("+", "")
+
+
+def summarize_group(sampler: str, size: str, rows: list[dict[str, Any]]) -> SamplerSummary:
+    """The summary of one sampler's rows in one size class."""
+    by_step: dict[float, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_step[row["step_size"]].append(row)
+    medians = {
+        step: float(np.median([abs_error(r) for r in group])) for step, group in by_step.items()
+    }
+    best = min(sorted(medians), key=lambda step: medians[step])
+    at_best = by_step[best]
+    errors = [abs_error(r) for r in at_best]
+    good = [step for step, median in medians.items() if median <= GOOD_ERROR]
+    width = math.log10(max(good) / min(good)) if good else math.nan
+    per_arch: dict[tuple, list[float]] = defaultdict(list)
+    truth: dict[tuple, float] = {}
+    for row in at_best:
+        key = (tuple(row["widths"]), row["rank"])
+        truth[key] = row["true_llc"]
+        if not failed(row):
+            per_arch[key].append(row["llc_mean"])
+    keys = [k for k in truth if per_arch[k]]
+    if len(keys) >= 3 and len({truth[k] for k in keys}) > 1:
+        rho = float(spearmanr([truth[k] for k in keys], [np.mean(per_arch[k]) for k in keys])[0])
+    else:
+        rho = math.nan
+    return SamplerSummary(
+        sampler=sampler,
+        size_class=size,
+        runs=len(rows),
+        best_step_size=best,
+        median_error=float(np.median(errors)),
+        worst_error=float(np.max(errors)),
+        diverged_fraction=float(np.mean([failed(r) for r in rows])),
+        good_range_decades=width,
+        spearman=rho,
+    )
+
+
+def summarize_rows(rows: list[dict[str, Any]]) -> list[SamplerSummary]:
+    """One :class:`SamplerSummary` per sampler and size class, in first-seen order."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[(row["sampler"], size_label(row))].append(row)
+    return [summarize_group(sampler, size, group) for (sampler, size), group in groups.items()]
+
+
+def format_table(summaries: list[SamplerSummary]) -> str:
+    """The summary as a markdown table."""
+
+    def pct(x: float) -> str:
+        return "-" if not math.isfinite(x) else f"{x:.1%}"
+
+    lines = [
+        "| sampler | size class | runs | best step size | median abs rel. error | "
+        "worst abs rel. error | diverged runs | decades within 10% | Spearman rho |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s in summaries:
+        decades = "-" if math.isnan(s.good_range_decades) else f"{s.good_range_decades:.1f}"
+        rho = "-" if math.isnan(s.spearman) else f"{s.spearman:.2f}"
+        lines.append(
+            f"| {s.sampler} | {s.size_class} | {s.runs} | {s.best_step_size:g} | "
+            f"{pct(s.median_error)} | {pct(s.worst_error)} | {pct(s.diverged_fraction)} | "
+            f"{decades} | {rho} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,242 @@
+"""The paper's benchmark grid: samplers x step sizes x architectures x seeds, resumable.
+
+Each finished run appends one JSON line to ``OUT/results-<shard>.jsonl`` the moment it
+finishes, in one ``write`` of a whole line followed by ``fsync``; rerunning the same sweep
+skips every run whose id is already on disk. A run killed mid-way loses only the runs in
+flight; a half-written last line (a kill inside ``write``) is cut off before appending.
+``--shard I/N`` takes every N-th run starting at I, so N parts cover the grid exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import jax
+
+from llc_explorer.architectures import random_architectures, size_class
+from llc_explorer.config import make_config
+from llc_explorer.estimator import estimate_llc
+from llc_explorer.truth import validate_rank, validate_widths
+
+
+@dataclass(frozen=True)
+class Run:
+    """One cell of the grid: everything ``estimate_llc`` needs, plus its size class."""
+
+    sampler: str
+    step_size: float
+    widths: tuple[int, ...]
+    rank: int
+    seed: int
+    steps: int
+    chains: int
+    n: int
+    batch_size: int
+    burn_in: float
+    gamma: float
+    size_class: float | None
+
+    @property
+    def run_id(self) -> str:
+        """A stable id: the hash of the run's settings."""
+        text = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """The grid and the settings shared by its runs."""
+
+    samplers: tuple[str, ...]
+    step_sizes: tuple[float, ...]
+    architectures: tuple[tuple[tuple[int, ...], int, float | None], ...]
+    seeds: tuple[int, ...] = (0,)
+    steps: int = 10_000
+    chains: int = 4
+    n: int = 100_000
+    batch_size: int = 100
+    burn_in: float = 0.9
+    gamma: float = 1.0
+
+    def runs(self) -> list[Run]:
+        """Every run of the grid, in a fixed order (sampler, architecture, seed, step size)."""
+        return [
+            Run(sampler, step_size, widths, rank, seed, self.steps, self.chains, self.n,
+                self.batch_size, self.burn_in, self.gamma, size)
+            for sampler in self.samplers
+            for widths, rank, size in self.architectures
+            for seed in self.seeds
+            for step_size in self.step_sizes
+        ]  # fmt: skip
+
+
+def make_spec(
+    *,
+    samplers: Iterable[str],
+    step_sizes: Iterable[float] = (),
+    widths: Iterable[Iterable[int]] = (),
+    rank: int | None = None,
+    size_class_name: str | float | None = None,
+    archs: int = 10,
+    arch_seed: int = 0,
+    **shared: Any,
+) -> SweepSpec:
+    """Validate a sweep and resolve its architectures; ``ValueError`` names a bad setting.
+
+    Architectures are the listed ``widths`` (all with product rank ``rank``) or ``archs``
+    draws of the size class ``size_class_name`` (:mod:`llc_explorer.architectures`).
+    """
+    samplers = tuple(samplers)
+    if not samplers:
+        raise ValueError("samplers: give at least one (--samplers sgld,...)")
+    step_sizes = tuple(float(s) for s in step_sizes)
+    if not step_sizes:
+        raise ValueError("step sizes: give at least one (--step-sizes 1e-7,1e-6,...)")
+    listed = [validate_widths(tuple(w)) for w in widths]
+    if listed and size_class_name is not None:
+        raise ValueError("give either widths or a size class, not both")
+    if listed:
+        if rank is None:
+            raise ValueError("rank is required with listed widths")
+        architectures = tuple((w, validate_rank(rank, w), None) for w in listed)
+    elif size_class_name is not None:
+        size = size_class(size_class_name)
+        architectures = tuple(
+            (a.widths, a.rank, size) for a in random_architectures(size, archs, seed=arch_seed)
+        )
+    else:
+        raise ValueError("give widths (with rank) or a size class")
+    spec = SweepSpec(samplers, step_sizes, architectures, **shared)
+    for run in {(r.sampler, r.step_size, r.widths, r.rank): r for r in spec.runs()}.values():
+        make_config(
+            run.widths, run.rank, sampler=run.sampler, step_size=run.step_size, seed=run.seed,
+            steps=run.steps, chains=run.chains, n=run.n, batch_size=run.batch_size,
+            burn_in=run.burn_in, gamma=run.gamma,
+        )  # fmt: skip
+    return spec
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Sweep settings from a TOML file (keys as :func:`make_spec`'s arguments)."""
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read sweep config {path}: {exc}") from None
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` -> ``(I, N)`` with ``0 <= I < N``."""
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"shard must look like I/N (for example 0/4), got {text!r}") from None
+    if not 0 <= index < count:
+        raise ValueError(f"shard I/N needs 0 <= I < N, got {text!r}")
+    return index, count
+
+
+def shard(runs: list[Run], index: int, count: int) -> list[Run]:
+    """The ``index``-th of ``count`` disjoint parts of ``runs`` (every ``count``-th run)."""
+    return runs[index::count]
+
+
+def results_path(out: Path, index: int, count: int) -> Path:
+    """The results file of one shard."""
+    return out / f"results-{index}-of-{count}.jsonl"
+
+
+def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    """All complete rows of the given results files (or folders of them).
+
+    An unreadable file raises ``ValueError``; a partial last line (from a kill) is skipped.
+    """
+    rows = []
+    for path in paths:
+        files = sorted(path.glob("results-*.jsonl")) if path.is_dir() else [path]
+        for file in files:
+            try:
+                lines = file.read_text().splitlines(keepends=True)
+            except OSError as exc:
+                raise ValueError(f"cannot read results file {file}: {exc}") from None
+            for number, line in enumerate(lines, 1):
+                if not line.endswith("\n"):
+                    break
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError:
+                    raise ValueError(f"{file}:{number} is not a JSON results row") from None
+    return rows
+
+
+def repair_tail(path: Path) -> None:
+    """Cut a partial last line (a kill inside ``write``) so the next row starts clean."""
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("r+b") as handle:
+            handle.truncate(data.rfind(b"\n") + 1)
+
+
+def append_row(path: Path, row: dict[str, Any]) -> None:
+    """Append one JSON line in a single write, then ``fsync``."""
+    line = (json.dumps(row, allow_nan=True) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def run_one(run: Run) -> dict[str, Any]:
+    """Run one grid cell and return its results row."""
+    began = time.perf_counter()
+    result = estimate_llc(
+        run.widths, run.rank, sampler=run.sampler, step_size=run.step_size, seed=run.seed,
+        steps=run.steps, chains=run.chains, n=run.n, batch_size=run.batch_size,
+        burn_in=run.burn_in, gamma=run.gamma,
+    )  # fmt: skip
+    summary = result.to_dict()
+    return {
+        "id": run.run_id,
+        **asdict(run),
+        "num_params": result.num_params,
+        "true_llc": summary["true_llc"],
+        "llc_mean": result.llc_mean,
+        "llc_std": result.llc_std,
+        "llc_stderr": result.llc_stderr,
+        "relative_error": result.relative_error,
+        "diverged_chains": summary["diverged_chains"],
+        "wall_seconds": time.perf_counter() - began,
+        "compile_seconds": result.compile_seconds,
+        "steps_per_second": result.steps_per_second,
+        "device": f"{jax.device_count()} x {jax.devices()[0].device_kind}",
+    }
+
+
+def pending(spec: SweepSpec, out: Path, index: int = 0, count: int = 1) -> list[Run]:
+    """This shard's runs that have no row in ``out`` yet."""
+    done = {row["id"] for row in read_rows([out])} if out.exists() else set()
+    return [run for run in shard(spec.runs(), index, count) if run.run_id not in done]
+
+
+def run_sweep(
+    spec: SweepSpec, out: Path, index: int = 0, count: int = 1
+) -> Iterator[dict[str, Any]]:
+    """Run this shard's pending runs, appending each row as it finishes and yielding it."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = results_path(out, index, count)
+    repair_tail(path)
+    for run in pending(spec, out, index, count):
+        row = run_one(run)
+        append_row(path, row)
+        yield row

@@ -1,0 +1,197 @@
+"""The benchmark sweep: resume after kill -9, shards, summary statistics, report, bad config."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from llc_explorer.report import write_report
+from llc_explorer.summary import summarize_rows
+from llc_explorer.sweep import make_spec, read_rows, shard
+
+GRID = [
+    "--widths", "4,3,4", "--widths", "3,2,3", "--rank", "1", "--samplers", "sgld,sghmc",
+    "--step-sizes", "1e-6,1e-5,1e-4", "--seeds", "0", "--steps", "150", "--n", "1000",
+    "--chains", "2",
+]  # fmt: skip
+
+
+def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "llc_explorer", *args], capture_output=True, text=True,
+        timeout=600, **kwargs,
+    )  # fmt: skip
+
+
+def planned_ids() -> set[str]:
+    spec = make_spec(
+        samplers=["sgld", "sghmc"], step_sizes=[1e-6, 1e-5, 1e-4], widths=[(4, 3, 4), (3, 2, 3)],
+        rank=1, seeds=(0,), steps=150, n=1000, chains=2,
+    )  # fmt: skip
+    return {run.run_id for run in spec.runs()}
+
+
+def test_resume_after_kill_leaves_every_row_exactly_once(tmp_path):
+    out = tmp_path / "out"
+    results = out / "results-0-of-1.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llc_explorer", "sweep", *GRID, "--out", str(out)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if results.exists() and results.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = results.read_text().count("\n")
+    assert 2 <= before < 12, "the kill should land mid-sweep"
+    with results.open("a") as handle:  # as if killed inside a write: a partial last line
+        handle.write('{"id": "partial", "sampl')
+    done = cli("sweep", *GRID, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    ids = [row["id"] for row in read_rows([out])]
+    assert len(ids) == len(set(ids)) == 12
+    assert set(ids) == planned_ids()
+    assert results.read_text().endswith("\n")
+    again = cli("sweep", *GRID, "--out", str(out))  # nothing left to do
+    assert again.returncode == 0 and len(read_rows([out])) == 12
+    row = read_rows([out])[0]
+    for field in ("sampler", "step_size", "widths", "rank", "seed", "true_llc", "llc_mean",
+                  "llc_std", "llc_stderr", "relative_error", "diverged_chains", "wall_seconds",
+                  "compile_seconds", "device"):  # fmt: skip
+        assert field in row
+
+
+def test_shards_cover_the_grid_exactly_once():
+    spec = make_spec(
+        samplers=["sgld", "adam_sgld", "sgnht"], step_sizes=[1e-7, 1e-6], size_class_name="1e3",
+        archs=4, seeds=(0, 1), steps=100, n=1000,
+    )  # fmt: skip
+    runs = spec.runs()
+    assert len(runs) == 3 * 2 * 4 * 2
+    for count in (1, 2, 3, 7):
+        parts = [shard(runs, index, count) for index in range(count)]
+        ids = [run.run_id for part in parts for run in part]
+        assert sorted(ids) == sorted(run.run_id for run in runs)
+        assert len(set(ids)) == len(ids)
+
+
+def test_shard_files_are_read_together(tmp_path):
+    out = tmp_path / "out"
+    args = [*GRID, "--samplers", "sgld", "--step-sizes", "1e-6", "--out", str(out)]
+    for part in ("0/2", "1/2"):
+        assert cli("sweep", *args, "--shard", part).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["results-0-of-2.jsonl", "results-1-of-2.jsonl"]
+    assert len(read_rows([out])) == 2
+    summary = cli("summary", str(out))
+    assert summary.returncode == 0 and "| sgld | listed | 2 | 1e-06 |" in summary.stdout
+
+
+def row(sampler, step, widths, truth, estimate, diverged=False, size=1000.0):
+    return {
+        "sampler": sampler, "step_size": step, "widths": widths, "rank": 1, "size_class": size,
+        "true_llc": truth, "llc_mean": math.nan if diverged else estimate,
+        "relative_error": (estimate - truth) / truth,
+        "diverged_chains": [{"chain": 0, "step": 5}] if diverged else [],
+    }  # fmt: skip
+
+
+def hand_made_rows() -> list[dict]:
+    archs = [([2, 2], 2.0), ([3, 3], 4.5), ([4, 4], 8.0), ([5, 5], 12.5)]
+    rows = []
+    for widths, truth in archs:
+        rows.append(row("a", 1e-7, widths, truth, truth * 1.30))  # 30% over
+        rows.append(row("a", 1e-6, widths, truth, truth * 1.05))  # 5%: best
+        rows.append(row("a", 1e-5, widths, truth, truth * 0.92))  # 8%
+        rows.append(row("a", 1e-4, widths, truth, truth, diverged=True))
+        # sampler b: best at 1e-5, order reversed (estimates fall as the truth rises)
+        rows.append(row("b", 1e-5, widths, truth, 20 - truth))
+        rows.append(row("b", 1e-4, widths, truth, 100 * truth))
+    return rows
+
+
+def test_summary_statistics_on_hand_made_results():
+    a, b = summarize_rows(hand_made_rows())
+    assert (a.sampler, a.size_class, a.runs) == ("a", "1e3", 16)
+    assert a.best_step_size == 1e-6
+    assert a.median_error == pytest.approx(0.05) and a.worst_error == pytest.approx(0.05)
+    assert a.diverged_fraction == pytest.approx(0.25)
+    assert a.good_range_decades == pytest.approx(1.0)  # 1e-6 .. 1e-5 within 10%
+    assert a.spearman == pytest.approx(1.0)
+    assert b.best_step_size == 1e-5 and b.spearman == pytest.approx(-1.0)
+    assert math.isnan(b.good_range_decades)
+
+
+def test_report_is_one_offline_html_naming_every_sampler(tmp_path):
+    path = tmp_path / "report.html"
+    write_report(hand_made_rows(), path)
+    text = path.read_text()
+    assert "cdn.bokeh.org" not in text and "Bokeh" in text
+    for sampler in ("a (eps=1e-06)", "b (eps=1e-05)"):
+        assert sampler in text
+    assert "Order preservation" in text and "diverged chain" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (
+            [
+                "sweep",
+                "--widths",
+                "4,3,4",
+                "--rank",
+                "1",
+                "--samplers",
+                "foo",
+                "--step-sizes",
+                "1e-6",
+            ],
+            "sampler must be one of",
+        ),
+        (["sweep", "--widths", "4,3,4", "--rank", "1", "--step-sizes=-1e-6"], "step_size"),
+        (["sweep", "--widths", "4,3,4", "--rank", "5", "--step-sizes", "1e-6"], "rank"),
+        (["sweep", "--size-class", "5e4", "--step-sizes", "1e-6"], "size class"),
+        (
+            ["sweep", "--widths", "4,3,4", "--rank", "1", "--step-sizes", "1e-6", "--shard", "2/2"],
+            "shard",
+        ),
+        (["summary", "missing.jsonl"], "cannot read results file"),
+        (["report", "missing.jsonl"], "cannot read results file"),
+    ],
+)
+def test_bad_sweep_input_exits_2_with_one_line(tmp_path, args, fragment):
+    done = cli(*args, "--out", str(tmp_path)) if args[0] == "sweep" else cli(*args, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], done.stderr
+
+
+def test_toml_config_and_unknown_key(tmp_path):
+    good = tmp_path / "sweep.toml"
+    good.write_text(
+        'widths = [[3, 2, 3]]\nrank = 1\nsamplers = ["sgld"]\nstep_sizes = [1e-6]\n'
+        "steps = 100\nn = 1000\nchains = 2\n"
+    )
+    done = cli("sweep", "--config", str(good), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert len(read_rows([tmp_path / "out"])) == 1
+    bad = tmp_path / "bad.toml"
+    bad.write_text("widths = [[3, 2, 3]]\nrank = 1\nstepsize = 1e-6\n")
+    done = cli("sweep", "--config", str(bad), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "stepsize" in done.stderr
+    assert os.path.exists(tmp_path / "out")
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_text("not json\n")
+    done = cli("summary", str(garbage))
+    assert done.returncode == 2 and "not a JSON results row" in done.stderr
+    assert json.loads((tmp_path / "out" / "results-0-of-1.jsonl").read_text())["n"] == 1000
+    assert Path(tmp_path / "out").is_dir()
