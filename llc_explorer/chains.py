@@ -28,28 +28,31 @@ from llc_explorer.samplers import Potential, get_sampler
 
 
 class ChainState(NamedTuple):
-    """The state of ``C`` chains; every leaf has a leading chain axis."""
+    """The state of ``C`` chains; every leaf has a leading chain axis. Each chain carries its
+    own sampler hyperparameters, so one batch can run several step sizes side by side."""
 
     params: Params
     sampler_state: Any
+    hyper: Any
     alive: jax.Array
     diverged_at: jax.Array
     key: jax.Array
 
 
-def init_chains(
-    sampler_name: str, center: Params, hyper: Any, chains: int, *, key: jax.Array
-) -> ChainState:
-    """``chains`` copies of the sampler started at ``center`` (``w*``), with their own keys."""
+def init_chains(sampler_name: str, center: Params, hyper: Any, *, keys: jax.Array) -> ChainState:
+    """Chains started at ``center`` (``w*``): one per entry of ``keys``, with the per-chain
+    hyperparameters ``hyper`` (every leaf has a leading chain axis)."""
+    chains = keys.shape[0]
     init = get_sampler(sampler_name).init
     params = jax.tree.map(lambda w: jnp.broadcast_to(w, (chains, *w.shape)), center)
-    sampler_state = jax.vmap(init, in_axes=(0, None))(params, hyper)
+    sampler_state = jax.vmap(init)(params, hyper)
     return ChainState(
         params=params,
         sampler_state=sampler_state,
+        hyper=hyper,
         alive=jnp.ones((chains,), bool),
         diverged_at=jnp.full((chains,), -1, jnp.int32),
-        key=jax.random.split(key, chains),
+        key=keys,
     )
 
 
@@ -88,7 +91,6 @@ def run_chunk(
     state: ChainState,
     data: Dataset,
     potential: Potential,
-    hyper: Any,
     start: jax.Array,
     total: jax.Array,
 ) -> tuple[ChainState, jax.Array]:
@@ -104,7 +106,7 @@ def run_chunk(
         key, batch_key, noise_key = jax.random.split(chain.key, 3)
         loss, grad = minibatch_loss_and_grad(chain.params, data, batch_size, key=batch_key)
         params, sampler_state = update(
-            chain.params, chain.sampler_state, grad, potential, hyper, key=noise_key
+            chain.params, chain.sampler_state, grad, potential, chain.hyper, key=noise_key
         )
         active = chain.alive & (t < total)
         loss_ok = jnp.isfinite(loss)
@@ -117,6 +119,7 @@ def run_chunk(
         new = ChainState(
             params=freeze_where(~moved, chain.params, params),
             sampler_state=freeze_where(~moved, chain.sampler_state, sampler_state),
+            hyper=chain.hyper,
             alive=chain.alive & ~diverging,
             diverged_at=diverged_at,
             key=key,

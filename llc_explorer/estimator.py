@@ -8,19 +8,21 @@ chains that did not diverge, with their standard deviation and standard error
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from llc_explorer.chains import CHUNKS, init_chains, shard_chains
-from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.config import SAMPLER_HYPERPARAMETERS, LLCConfig, make_config
 from llc_explorer.problem import Problem, build_problem, problem_keys
 from llc_explorer.samplers import Potential, get_sampler
 
@@ -85,10 +87,30 @@ class LLCResult:
         }
 
 
-def hyperparameters_for(config: LLCConfig) -> Any:
-    """The sampler's hyperparameter NamedTuple, every value a float32 array (traced)."""
-    cls = get_sampler(config.sampler).hyperparams
-    return cls(**{name: jnp.float32(getattr(config, name)) for name in cls._fields})
+def chain_hyperparameters(configs: Sequence[LLCConfig]) -> Any:
+    """The sampler's hyperparameter NamedTuple for every chain of ``configs`` in turn: float32
+    arrays with one entry per chain (traced, so new values never recompile)."""
+    cls = get_sampler(configs[0].sampler).hyperparams
+    return cls(
+        **{
+            name: jnp.asarray(
+                [getattr(c, name) for c in configs for _ in range(c.chains)], jnp.float32
+            )
+            for name in cls._fields
+        }
+    )
+
+
+def check_batchable(configs: Sequence[LLCConfig]) -> None:
+    """``ValueError`` unless ``configs`` differ only in the sampler's own hyperparameters."""
+    names = ("step_size", *SAMPLER_HYPERPARAMETERS)
+    base = dataclasses.replace(configs[0], **dict.fromkeys(names))
+    for config in configs[1:]:
+        if dataclasses.replace(config, **dict.fromkeys(names)) != base:
+            raise ValueError(
+                "a batch runs configs that differ only in step size and sampler "
+                "hyperparameters; these differ elsewhere"
+            )
 
 
 class Traces:
@@ -99,14 +121,14 @@ class Traces:
     Entries before ``steps_done`` never change again: results hold views, not copies.
     """
 
-    def __init__(self, config: LLCConfig, loss_at_teacher: float) -> None:
-        shape = (config.chains, config.steps)
+    def __init__(self, config: LLCConfig, chains: int, loss_at_teacher: float) -> None:
+        shape = (chains, config.steps)
         self.loss = np.full(shape, np.nan, np.float32)
         self.running = np.full(shape, np.nan)
         self.burn_in = config.burn_in_steps
         self.nbeta = config.nbeta
         self.loss0 = loss_at_teacher
-        self.total = np.zeros(config.chains)
+        self.total = np.zeros(chains)
 
     def extend(self, start: int, losses: np.ndarray) -> None:
         """Record ``losses`` (chains x k) as steps ``start .. start + k - 1``."""
@@ -125,14 +147,17 @@ def summarize(
     config: LLCConfig,
     problem: Problem,
     traces: Traces,
+    chains: slice,
     diverged_at: np.ndarray,
     steps_done: int,
     run_seconds: float,
     compile_seconds: float,
 ) -> LLCResult:
-    """Estimate from the first ``steps_done`` recorded steps of each chain."""
+    """Estimate from the first ``steps_done`` recorded steps of the ``chains`` of ``traces``
+    (``diverged_at`` is already theirs)."""
+    loss, running = traces.loss[chains, :steps_done], traces.running[chains, :steps_done]
     diverged = [(int(c), int(s)) for c, s in enumerate(diverged_at) if s >= 0]
-    per_chain = traces.running[:, steps_done - 1].copy()
+    per_chain = running[:, -1].copy()
     per_chain[[c for c, _ in diverged]] = np.nan
     good = per_chain[np.isfinite(per_chain)]
     mean = float(good.mean()) if good.size else math.nan
@@ -149,8 +174,8 @@ def summarize(
         llc_per_chain=per_chain,
         relative_error=(mean - float(truth.llc)) / float(truth.llc),
         diverged_chains=diverged,
-        loss_trace=traces.loss[:, :steps_done],
-        running_llc=traces.running[:, :steps_done],
+        loss_trace=loss,
+        running_llc=running,
         loss_at_teacher=problem.loss_at_teacher,
         num_params=problem.num_params,
         steps_done=steps_done,
@@ -160,11 +185,17 @@ def summarize(
     )
 
 
-def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
-    """Run ``config`` chunk by chunk, yielding a partial :class:`LLCResult` after each chunk.
+def stream_batch(configs: Sequence[LLCConfig]) -> Iterator[list[LLCResult]]:
+    """Run ``configs`` (differing only in sampler hyperparameters, see
+    :func:`check_batchable`) as one vmapped batch of chains, chunk by chunk, yielding one
+    partial :class:`LLCResult` per config after each chunk.
 
-    The last one yielded has ``done=True``. Closing the generator stops sampling.
+    All configs share the data and the chains' random numbers (the same seed), so their
+    differences come from the hyperparameters alone. The last results yielded have
+    ``done=True``. Closing the generator stops sampling.
     """
+    check_batchable(configs)
+    config = configs[0]
     problem = build_problem(
         config.widths,
         config.rank,
@@ -173,18 +204,18 @@ def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
         noise=config.noise,
         input_dist=config.input_dist,
     )
-    hyper = hyperparameters_for(config)
     potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), problem.teacher)
     _, _, chain_key = problem_keys(config.seed)
-    state = shard_chains(
-        init_chains(config.sampler, problem.teacher, hyper, config.chains, key=chain_key)
-    )
-    traces = Traces(config, problem.loss_at_teacher)
+    keys = jnp.tile(jax.random.split(chain_key, config.chains), len(configs))
+    hyper = chain_hyperparameters(configs)
+    state = shard_chains(init_chains(config.sampler, problem.teacher, hyper, keys=keys))
+    traces = Traces(config, keys.shape[0], problem.loss_at_teacher)
+    groups = [slice(k * config.chains, (k + 1) * config.chains) for k in range(len(configs))]
     total = jnp.int32(config.steps)
     chunk = config.chunk_size
     run_seconds = compile_seconds = 0.0
     for start in range(0, config.steps, chunk):
-        args = (state, problem.data, potential, hyper, jnp.int32(start), total)
+        args = (state, problem.data, potential, jnp.int32(start), total)
         compiled, seconds = CHUNKS.get(config.sampler, config.batch_size, chunk, args)
         compile_seconds += seconds
         began = time.perf_counter()
@@ -194,7 +225,17 @@ def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
         done = min(start + chunk, config.steps)
         traces.extend(start, losses[:, : done - start])
         diverged_at = np.asarray(state.diverged_at)
-        yield summarize(config, problem, traces, diverged_at, done, run_seconds, compile_seconds)
+        yield [
+            summarize(c, problem, traces, g, diverged_at[g], done, run_seconds, compile_seconds)
+            for c, g in zip(configs, groups, strict=True)
+        ]
+
+
+def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
+    """Run one ``config`` chunk by chunk, yielding a partial :class:`LLCResult` after each
+    chunk (see :func:`stream_batch`)."""
+    for (result,) in stream_batch([config]):
+        yield result
 
 
 def stream_llc(widths, rank, **settings: Any) -> Iterator[LLCResult]:

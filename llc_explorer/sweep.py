@@ -15,15 +15,15 @@ import os
 import time
 import tomllib
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import jax
 
 from llc_explorer.architectures import random_architectures, size_class
-from llc_explorer.config import make_config
-from llc_explorer.estimator import estimate_llc
+from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.estimator import stream_batch
 from llc_explorer.truth import validate_rank, validate_widths
 
 
@@ -43,6 +43,14 @@ class Run:
     burn_in: float
     gamma: float
     size_class: float | None
+
+    def config(self) -> LLCConfig:
+        """The validated :class:`LLCConfig` of this run (``ValueError`` names a bad setting)."""
+        return make_config(
+            self.widths, self.rank, sampler=self.sampler, step_size=self.step_size,
+            seed=self.seed, steps=self.steps, chains=self.chains, n=self.n,
+            batch_size=self.batch_size, burn_in=self.burn_in, gamma=self.gamma,
+        )  # fmt: skip
 
     @property
     def run_id(self) -> str:
@@ -116,11 +124,7 @@ def make_spec(
         raise ValueError("give widths (with rank) or a size class")
     spec = SweepSpec(samplers, step_sizes, architectures, **shared)
     for run in {(r.sampler, r.step_size, r.widths, r.rank): r for r in spec.runs()}.values():
-        make_config(
-            run.widths, run.rank, sampler=run.sampler, step_size=run.step_size, seed=run.seed,
-            steps=run.steps, chains=run.chains, n=run.n, batch_size=run.batch_size,
-            burn_in=run.burn_in, gamma=run.gamma,
-        )  # fmt: skip
+        run.config()
     return spec
 
 
@@ -197,30 +201,35 @@ def append_row(path: Path, row: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def run_one(run: Run) -> dict[str, Any]:
-    """Run one grid cell and return its results row."""
+def run_group(runs: list[Run]) -> list[dict[str, Any]]:
+    """Run grid cells that differ only in step size as one vmapped batch; one row each.
+
+    ``wall_seconds`` is the batch's wall time, shared by its rows.
+    """
     began = time.perf_counter()
-    result = estimate_llc(
-        run.widths, run.rank, sampler=run.sampler, step_size=run.step_size, seed=run.seed,
-        steps=run.steps, chains=run.chains, n=run.n, batch_size=run.batch_size,
-        burn_in=run.burn_in, gamma=run.gamma,
-    )  # fmt: skip
-    summary = result.to_dict()
-    return {
-        "id": run.run_id,
-        **asdict(run),
-        "num_params": result.num_params,
-        "true_llc": summary["true_llc"],
-        "llc_mean": result.llc_mean,
-        "llc_std": result.llc_std,
-        "llc_stderr": result.llc_stderr,
-        "relative_error": result.relative_error,
-        "diverged_chains": summary["diverged_chains"],
-        "wall_seconds": time.perf_counter() - began,
-        "compile_seconds": result.compile_seconds,
-        "steps_per_second": result.steps_per_second,
-        "device": f"{jax.device_count()} x {jax.devices()[0].device_kind}",
-    }
+    configs = [run.config() for run in runs]
+    (*_, results) = stream_batch(configs)
+    wall = time.perf_counter() - began
+    device = f"{jax.device_count()} x {jax.devices()[0].device_kind}"
+    return [
+        {
+            "id": run.run_id,
+            **asdict(run),
+            "num_params": result.num_params,
+            "true_llc": float(result.true_llc),
+            "llc_mean": result.llc_mean,
+            "llc_std": result.llc_std,
+            "llc_stderr": result.llc_stderr,
+            "relative_error": result.relative_error,
+            "diverged_chains": result.to_dict()["diverged_chains"],
+            "wall_seconds": wall,
+            "batched_with": len(runs),
+            "compile_seconds": result.compile_seconds,
+            "steps_per_second": result.steps_per_second,
+            "device": device,
+        }
+        for run, result in zip(runs, results, strict=True)
+    ]
 
 
 def pending(spec: SweepSpec, out: Path, index: int = 0, count: int = 1) -> list[Run]:
@@ -232,11 +241,17 @@ def pending(spec: SweepSpec, out: Path, index: int = 0, count: int = 1) -> list[
 def run_sweep(
     spec: SweepSpec, out: Path, index: int = 0, count: int = 1
 ) -> Iterator[dict[str, Any]]:
-    """Run this shard's pending runs, appending each row as it finishes and yielding it."""
+    """Run this shard's pending runs, appending each row as it finishes and yielding it.
+
+    Runs that differ only in step size go together as one vmapped batch (:func:`run_group`).
+    """
     out.mkdir(parents=True, exist_ok=True)
     path = results_path(out, index, count)
     repair_tail(path)
+    groups: dict[Run, list[Run]] = {}
     for run in pending(spec, out, index, count):
-        row = run_one(run)
-        append_row(path, row)
-        yield row
+        groups.setdefault(replace(run, step_size=0.0), []).append(run)
+    for runs in groups.values():
+        for row in run_group(runs):
+            append_row(path, row)
+            yield row

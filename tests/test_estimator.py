@@ -17,8 +17,9 @@ import sys
 import numpy as np
 import pytest
 
-from llc_explorer import dln_llc, estimate_llc, stream_llc
+from llc_explorer import dln_llc, estimate_llc, make_config, stream_llc
 from llc_explorer.config import SAMPLER_DEFAULTS
+from llc_explorer.estimator import stream_batch
 
 FAST = {"n": 20_000, "chains": 8, "steps": 4000}
 
@@ -157,3 +158,17 @@ def test_chains_sharded_over_four_host_devices_match_one_device():
     single = estimate_llc([4, 3, 4], 1, sampler="rmsprop_sgld", n=2000, chains=8, steps=300)
     np.testing.assert_allclose(sharded["trace"], single.loss_trace, rtol=1e-4, atol=1e-7)
     assert sharded["llc"] == pytest.approx(single.llc_mean, rel=1e-4)
+
+
+def test_step_sizes_batched_in_one_vmap_match_separate_runs():
+    settings = {"sampler": "rmsprop_sgld", "n": 2000, "chains": 3, "steps": 300, "seed": 5}
+    configs = [make_config([4, 3, 4], 1, step_size=eps, **settings) for eps in (1e-5, 1e-4, 1e-3)]
+    (*_, batched) = stream_batch(configs)
+    for config, result in zip(configs, batched, strict=True):
+        alone = estimate_llc([4, 3, 4], 1, step_size=config.step_size, **settings)
+        assert result.config == config and result.done
+        np.testing.assert_allclose(result.loss_trace, alone.loss_trace, rtol=1e-5, atol=1e-8)
+        assert result.llc_mean == pytest.approx(alone.llc_mean, rel=1e-5)
+    assert len({round(r.llc_mean, 6) for r in batched}) == 3
+    with pytest.raises(ValueError, match="differ only in step size"):
+        list(stream_batch([configs[0], make_config([4, 3, 4], 1, n=1000)]))
