@@ -17,6 +17,7 @@ from bokeh.models import (
     BoxAnnotation,
     ColumnDataSource,
     HoverTool,
+    NumeralTickFormatter,
     Span,
     TabPanel,
     Tabs,
@@ -147,7 +148,7 @@ def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
 
 
 def _figure(title: str, x_label: str, y_label: str, height: int = 300, **kwargs) -> figure:
-    return figure(
+    fig = figure(
         title=title,
         height=height,
         sizing_mode="stretch_width",
@@ -156,6 +157,9 @@ def _figure(title: str, x_label: str, y_label: str, height: int = 300, **kwargs)
         tools="pan,wheel_zoom,box_zoom,reset,save",
         **kwargs,
     )
+    if x_label == "step":
+        fig.xaxis.formatter = NumeralTickFormatter(format="0,0")
+    return fig
 
 
 def _legend_hides(fig: figure) -> None:
