@@ -46,6 +46,9 @@ def init_chains(sampler_name: str, center: Params, hyper: Any, *, keys: jax.Arra
     init = get_sampler(sampler_name).init
     params = jax.tree.map(lambda w: jnp.broadcast_to(w, (chains, *w.shape)), center)
     sampler_state = jax.vmap(init)(params, hyper)
+    # Every leaf gets its own buffer: the state is donated to each chunk, and a sampler's
+    # init may alias leaves (SGNHT's xi_0 = A is the hyperparameter itself).
+    params, sampler_state, hyper = jax.tree.map(jnp.copy, (params, sampler_state, hyper))
     return ChainState(
         params=params,
         sampler_state=sampler_state,
