@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -231,3 +232,13 @@ def test_explore_starts_a_run_and_displays_as_a_widget() -> None:
     assert explorer.result.config.widths == (5, 3, 5)
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_typed_step_size_survives_the_slider_snapping_to_its_grid():
+    explorer = Explorer()
+    explorer.controls["step_size"].value = 2e-7
+    slider = explorer.controls["step_size_slider"]
+    slider.value = 10 ** round(math.log10(2e-7), 1)  # what the browser sends back: 1.995e-7
+    assert explorer.controls["step_size"].value == 2e-7
+    slider.value = 1e-5  # a real move
+    assert explorer.controls["step_size"].value == 1e-5

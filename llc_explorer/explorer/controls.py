@@ -177,7 +177,14 @@ class Controls:
             widget.observe(callback, "value")
 
     def _slider_moved(self, change: dict) -> None:
-        self.widgets["step_size"].value = change["new"]
+        """Copy a slider move to the exact entry, unless the slider only snapped to its grid
+        near the typed value (then the typed value stands)."""
+        exact = self.widgets["step_size"]
+        slider = self.widgets["step_size_slider"]
+        if not exact.value > 0 or (
+            abs(math.log10(change["new"]) - math.log10(exact.value)) > slider.step / 2
+        ):
+            exact.value = change["new"]
 
     def _step_typed(self, change: dict) -> None:
         value = change["new"]

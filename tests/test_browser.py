@@ -1,0 +1,274 @@
+"""The explorer notebook in a real browser: JupyterLab and Voila served locally, driven by
+headless Chromium through Playwright (pytest-playwright's ``page`` fixture).
+
+JupyterLab: open ``notebooks/01_explorer.ipynb``, Run > Run All Cells, type a rank, step
+size, burn-in and step count into the widgets, press Run, wait until the LLC plot has points
+and the readout shows an estimate, press Stop, then type an invalid rank and see the
+message. Voila: the same notebook renders the explorer. Screenshots go to pytest's
+temporary folder; the one of the running explorer is copied to ``docs/explorer.png`` when
+that file is missing or ``LLC_EXPLORER_UPDATE_SCREENSHOT=1`` (so test runs leave the tree
+clean). Chromium is Debian's (``apt-get install chromium``); the tests skip without it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "01_explorer.ipynb"
+SCREENSHOT = ROOT / "docs" / "explorer.png"
+CHROMIUM = Path(os.environ.get("LLC_EXPLORER_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_SECONDS = 120
+WIDGETS_SECONDS = 180  # kernel start, imports and the first cell's output
+RUN_SECONDS = 240  # data, compile and sampling until the estimate is out of burn-in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+LLC_POINTS_JS = """() => {
+    // Rows of the explorer's "mean" source (the LLC plot's mean line) in BokehJS's documents
+    let most = 0;
+    for (const doc of Bokeh.documents) {
+        for (const model of doc.all_models) {
+            const data = model.data instanceof Map ? Object.fromEntries(model.data) : model.data;
+            if (data && data.mean && data.lower) {
+                most = Math.max(most, data.mean.length);
+            }
+        }
+    }
+    return most;
+}"""
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's launch settings, with Debian's Chromium (no browser download)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+        "headless": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL (replaces pytest-base-url's fixture, whose form pytest deprecates)."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "viewport": {"width": 1500, "height": 1000}}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, log: Path) -> None:
+    """Poll ``url`` until it answers 200; fail with the server's log if it exits or stalls."""
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(
+        f"server at {url} did not answer in {SERVER_START_SECONDS} s:\n{log.read_text()[-4000:]}"
+    )
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """SIGTERM the server's process group (the server and its kernels), SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+
+def serve(command: list[str], home: Path, url: str) -> Iterator[str]:
+    """Run a Jupyter server ``command`` with its own config, data and runtime folders under
+    ``home``; yield ``url`` once it answers, and stop it afterwards."""
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "IPYTHONDIR": str(home / "ipython"),
+    }
+    log = home / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command,
+            cwd=home,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_http(url, process, log)
+        yield url
+    finally:
+        stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def notebook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary server root holding a copy of the explorer notebook."""
+    root = tmp_path_factory.mktemp("notebooks")
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory: pytest.TempPathFactory, notebook_dir: Path) -> Iterator[str]:
+    """JupyterLab on a free local port without a token; yields its base URL."""
+    home = tmp_path_factory.mktemp("jupyterlab")
+    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    # no news or update-check notifications over the page
+    (settings / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+    port = free_port()
+    command = [
+        sys.executable, "-m", "jupyter", "lab",
+        "--no-browser", "--allow-root",
+        "--ip=127.0.0.1", f"--port={port}",
+        "--ServerApp.token=", "--ServerApp.password=",
+        f"--ServerApp.root_dir={notebook_dir}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    yield from serve(command, home, f"{base}/api/status")
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory: pytest.TempPathFactory, notebook_dir: Path) -> Iterator[str]:
+    """Voila serving the explorer notebook on a free local port; yields its URL."""
+    home = tmp_path_factory.mktemp("voila")
+    port = free_port()
+    command = [
+        sys.executable, "-m", "voila", str(notebook_dir / NOTEBOOK.name),
+        "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", "--token=",
+    ]  # fmt: skip
+    yield from serve(command, home, f"http://127.0.0.1:{port}/")
+
+
+def widget_input(page, label: str):
+    """The input box of the ipywidgets text widget whose description is ``label``."""
+    row = page.locator(".widget-text").filter(
+        has=page.locator("label.widget-label", has_text=re.compile(f"^{re.escape(label)}$"))
+    )
+    return row.locator("input").first
+
+
+def type_value(page, label: str, value: str) -> None:
+    """Type ``value`` into the widget ``label`` and commit it (Enter), as a user would."""
+    box = widget_input(page, label)
+    box.fill(value)
+    box.press("Enter")
+
+
+def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshots: Path):
+    base = jupyterlab.removesuffix("/api/status")
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/lab/tree/{NOTEBOOK.name}")
+    kernel_idle = page.get_by_role("button", name=re.compile(r"\| Idle$"))
+    expect(kernel_idle).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
+    page.locator(".jp-Notebook").first.click()
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+    rank = widget_input(page, "rank")
+    expect(rank).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
+    readout = page.locator(".widget-html", has_text="exact LLC").first
+    expect(readout).to_contain_text("ready", timeout=60_000)
+
+    # A run long enough to be stopped: 100k steps, estimate after a 10% burn-in.
+    type_value(page, "rank", "2")
+    type_value(page, "step size (exact)", "2e-7")
+    type_value(page, "burn-in fraction", "0.1")
+    type_value(page, "steps", "100000")
+    expect(readout).to_contain_text("ready")
+    page.wait_for_timeout(500)  # the log slider's snap to its grid has come back by now
+    assert float(widget_input(page, "step size (exact)").input_value()) == 2e-7
+    page.get_by_role("button", name="Run", exact=True).click()
+
+    expect(readout).to_contain_text(
+        re.compile(r"estimate\s*-?\d[\d.]*"), timeout=RUN_SECONDS * 1000
+    )
+    page.wait_for_function(f"({LLC_POINTS_JS})() > 0", timeout=RUN_SECONDS * 1000)
+    page.locator(".bk-tab", has_text=re.compile(r"^LLC$")).click()  # a Bokeh tab
+    page.wait_for_timeout(1000)  # let BokehJS draw the tab just shown
+    explorer = page.locator(".jp-OutputArea-output").filter(has=rank).first
+    explorer.screenshot(path=screenshots / "jupyterlab_running.png")
+
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(readout).to_contain_text("run stopped", timeout=120_000)
+    assert "100,000 of 100,000" not in readout.inner_text()
+    page.screenshot(path=screenshots / "jupyterlab_stopped.png", full_page=True)
+
+    type_value(page, "rank", "99")
+    message = page.get_by_text(re.compile(r"rank must be an int"))
+    expect(message).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_disabled()
+    page.screenshot(path=screenshots / "jupyterlab_invalid.png", full_page=True)
+
+    if os.environ.get("LLC_EXPLORER_UPDATE_SCREENSHOT") == "1" or not SCREENSHOT.exists():
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        shutil.copy(screenshots / "jupyterlab_running.png", SCREENSHOT)
+
+
+def test_explorer_renders_in_voila(page, voila: str, screenshots: Path):
+    page.goto(voila, timeout=WIDGETS_SECONDS * 1000)
+    expect(widget_input(page, "rank")).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled()
+    expect(page.locator(".widget-html", has_text="exact LLC").first).to_contain_text("50")
+    page.screenshot(path=screenshots / "voila.png", full_page=True)
