@@ -15,7 +15,7 @@ from jupyter_bokeh import BokehModel
 
 from llc_explorer.cache import enable_compilation_cache
 from llc_explorer.config import LLCConfig
-from llc_explorer.estimator import LLCResult, stream_config
+from llc_explorer.estimator import LLCResult, stream_batch, stream_config
 from llc_explorer.explorer.controls import Controls
 from llc_explorer.explorer.model import build_config, diagnostics, sweep_step_sizes
 from llc_explorer.explorer.views import RunPlots, SweepPlot, readout_html
@@ -190,9 +190,8 @@ class Explorer:
         except Exception as exc:  # shown to the user, never raised into the notebook
             self._set_status(f"error: {type(exc).__name__}: {exc}")
 
-    def _stream(self, config: LLCConfig) -> Iterator[LLCResult]:
-        """The snapshots of ``config``'s run, ending early (generator closed) on Stop."""
-        stream = stream_config(config)
+    def _stream(self, stream: Iterator[Any]) -> Iterator[Any]:
+        """The snapshots of a run's ``stream``, ending early (generator closed) on Stop."""
         try:
             for result in stream:
                 yield result
@@ -204,7 +203,7 @@ class Explorer:
     def _sample(self, config: LLCConfig) -> None:
         self._set_status("compiling / building data…")
         pushed = 0.0
-        for result in self._stream(config):
+        for result in self._stream(stream_config(config)):
             self.result = result
             now = time.perf_counter()
             if now - pushed >= PUSH_INTERVAL:
@@ -216,18 +215,22 @@ class Explorer:
             self._push(self.result, "done" if self.result.done else self._stopped("run"))
 
     def _sweep(self, configs: list[LLCConfig]) -> None:
-        for k, one in enumerate(configs):
+        """Each sampler's step sizes run as one vmapped batch (:func:`stream_batch`)."""
+        by_sampler: dict[str, list[LLCConfig]] = {}
+        for one in configs:
+            by_sampler.setdefault(one.sampler, []).append(one)
+        for k, (sampler, batch) in enumerate(by_sampler.items()):
             self._set_status(
-                f"sweep: run {k + 1} of {len(configs)} ({one.sampler}, "
-                f"step size {one.step_size:.2e})"
+                f"sweep: sampler {k + 1} of {len(by_sampler)} ({sampler}, "
+                f"{len(batch)} step sizes at once)"
             )
-            last = next(iter(deque(self._stream(one), maxlen=1)), None)
-            if last is None or not last.done:
+            last = next(iter(deque(self._stream(stream_batch(batch)), maxlen=1)), None)
+            if last is None or not last[0].done:
                 self._set_status(self._stopped("sweep"))
                 return
             with self._lock:
-                self.sweep_results.append(last)
-                self.sweep_plot.show(self.sweep_results, float(last.true_llc))
+                self.sweep_results.extend(last)
+                self.sweep_plot.show(self.sweep_results, float(last[0].true_llc))
         self._set_status(f"sweep done: {len(configs)} runs")
 
     def _stopped(self, what: str) -> str:
