@@ -9,6 +9,7 @@ flight; a half-written last line (a kill inside ``write``) is cut off before app
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -238,6 +239,21 @@ def pending(spec: SweepSpec, out: Path, index: int = 0, count: int = 1) -> list[
     return [run for run in shard(spec.runs(), index, count) if run.run_id not in done]
 
 
+def lock_shard(out: Path, index: int, count: int) -> int:
+    """Hold an exclusive lock on this shard's results (released when the process ends, even
+    by ``kill -9``); ``ValueError`` if another sweep is writing them."""
+    fd = os.open(out / f"results-{index}-of-{count}.lock", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ValueError(
+            f"another sweep is writing shard {index}/{count} in {out}; wait for it or use "
+            "another --out or --shard"
+        ) from None
+    return fd
+
+
 def run_sweep(
     spec: SweepSpec, out: Path, index: int = 0, count: int = 1
 ) -> Iterator[dict[str, Any]]:
@@ -246,12 +262,16 @@ def run_sweep(
     Runs that differ only in step size go together as one vmapped batch (:func:`run_group`).
     """
     out.mkdir(parents=True, exist_ok=True)
+    lock = lock_shard(out, index, count)
     path = results_path(out, index, count)
     repair_tail(path)
     groups: dict[Run, list[Run]] = {}
     for run in pending(spec, out, index, count):
         groups.setdefault(replace(run, step_size=0.0), []).append(run)
-    for runs in groups.values():
-        for row in run_group(runs):
-            append_row(path, row)
-            yield row
+    try:
+        for runs in groups.values():
+            for row in run_group(runs):
+                append_row(path, row)
+                yield row
+    finally:
+        os.close(lock)

@@ -13,7 +13,7 @@ import pytest
 
 from llc_explorer.report import write_report
 from llc_explorer.summary import summarize_rows
-from llc_explorer.sweep import make_spec, read_rows, shard
+from llc_explorer.sweep import lock_shard, make_spec, read_rows, shard
 
 GRID = [
     "--widths", "4,3,4", "--widths", "3,2,3", "--rank", "1", "--samplers", "sgld,sghmc",
@@ -89,7 +89,10 @@ def test_shard_files_are_read_together(tmp_path):
     args = [*GRID, "--samplers", "sgld", "--step-sizes", "1e-6", "--out", str(out)]
     for part in ("0/2", "1/2"):
         assert cli("sweep", *args, "--shard", part).returncode == 0
-    assert sorted(p.name for p in out.iterdir()) == ["results-0-of-2.jsonl", "results-1-of-2.jsonl"]
+    assert sorted(p.name for p in out.glob("*.jsonl")) == [
+        "results-0-of-2.jsonl",
+        "results-1-of-2.jsonl",
+    ]
     assert len(read_rows([out])) == 2
     summary = cli("summary", str(out))
     assert summary.returncode == 0 and "| sgld | listed | 2 | 1e-06 |" in summary.stdout
@@ -195,3 +198,16 @@ def test_toml_config_and_unknown_key(tmp_path):
     assert done.returncode == 2 and "not a JSON results row" in done.stderr
     assert json.loads((tmp_path / "out" / "results-0-of-1.jsonl").read_text())["n"] == 1000
     assert Path(tmp_path / "out").is_dir()
+
+
+def test_a_second_sweep_on_the_same_shard_is_refused(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = lock_shard(out, 0, 1)  # as if another sweep were writing this shard
+    try:
+        done = cli("sweep", *GRID, "--out", str(out))
+        assert done.returncode == 2
+        assert "another sweep is writing shard 0/1" in done.stderr
+        assert not (out / "results-0-of-1.jsonl").exists()
+    finally:
+        os.close(fd)
