@@ -21,7 +21,7 @@ from bokeh.palettes import Category10
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
-from llc_explorer.summary import abs_error, failed, format_table, summarize_rows
+from llc_explorer.summary import abs_error, failed, format_table, size_label, summarize_rows
 
 
 def _by_sampler(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -54,14 +54,15 @@ def build_report(rows: list[dict[str, Any]]) -> Any:
         width=800, height=350,
     )  # fmt: skip
     order_fig = figure(
-        title="Order preservation: estimated against exact LLC at each sampler's best step size",
+        title="Order preservation: estimated against exact LLC at each sampler's best step size "
+        "(per size class)",
         x_axis_label="exact LLC", y_axis_label="estimated LLC", width=800, height=350,
     )  # fmt: skip
     diverge_fig = figure(
         title="Runs with a diverged chain", x_axis_type="log", x_axis_label="step size eps",
         y_axis_label="fraction of runs", width=800, height=300, y_range=(-0.05, 1.05),
     )  # fmt: skip
-    best = {s.sampler: s.best_step_size for s in summarize_rows(rows)}
+    best = {(s.sampler, s.size_class): s.best_step_size for s in summarize_rows(rows)}
     truths = [r["true_llc"] for r in rows]
     order_fig.line([min(truths), max(truths)], [min(truths), max(truths)], color="gray",
                    line_dash="dashed", legend_label="exact")  # fmt: skip
@@ -74,10 +75,14 @@ def build_report(rows: list[dict[str, Any]]) -> Any:
         error_fig.scatter("step", "error", source=source, color=color, legend_label=sampler)
         diverge_fig.line(steps, failures, color=color, legend_label=sampler)
         diverge_fig.scatter(steps, failures, color=color, legend_label=sampler)
-        kept = [r for r in group if r["step_size"] == best[sampler] and not failed(r)]
+        kept = [
+            r for r in group
+            if r["step_size"] == best[sampler, size_label(r)] and not failed(r)
+        ]  # fmt: skip
+        steps_used = sorted({best[key] for key in best if key[0] == sampler})
         order_fig.scatter(
             [r["true_llc"] for r in kept], [r["llc_mean"] for r in kept], color=color,
-            legend_label=f"{sampler} (eps={best[sampler]:g})", size=7,
+            legend_label=f"{sampler} (eps={', '.join(f'{e:g}' for e in steps_used)})", size=7,
         )  # fmt: skip
     error_fig.add_tools(HoverTool(tooltips=[("eps", "@step"), ("|rel. error|", "@error")]))
     for fig in (error_fig, order_fig, diverge_fig):
