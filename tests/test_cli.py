@@ -15,15 +15,12 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+SGLD_535 = ("estimate", "--widths", "5,3,5", "--rank", "1", "--sampler", "sgld")
+
+
 def test_estimate_json_has_every_field():
     done = cli(
-        "estimate",
-        "--widths",
-        "5,3,5",
-        "--rank",
-        "1",
-        "--sampler",
-        "sgld",
+        *SGLD_535,
         "--n",
         "5000",
         "--chains",
@@ -65,22 +62,7 @@ def test_estimate_json_has_every_field():
 
 def test_diverged_chains_reported_as_chain_and_step():
     done = cli(
-        "estimate",
-        "--widths",
-        "5,3,5",
-        "--rank",
-        "1",
-        "--sampler",
-        "sgld",
-        "--n",
-        "2000",
-        "--chains",
-        "2",
-        "--steps",
-        "300",
-        "--step-size",
-        "0.1",
-        "--json",
+        *SGLD_535, "--n", "2000", "--chains", "2", "--steps", "300", "--step-size", "0.1", "--json"
     )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
