@@ -1,4 +1,4 @@
-"""One chain on a 1e8-parameter DLN: chain-steps per second and peak device memory.
+"""Chains on a 1e8-parameter DLN: chain-steps per second and peak device memory.
 
 Meant for a GPU with about 80 GB (it runs anywhere, slowly): the widths default to five
 layers of 5,000 (four 5,000 x 5,000 matrices: d = 1.0e8), n = 100,000 inputs, batch 100,
@@ -6,10 +6,11 @@ RMSPropSGLD. Data and ``L_n(w*)`` are built in row chunks on the device; the cha
 never leaves the device between chunks (only the recorded losses do).
 
     python benchmarks/device_1e8.py [--widths 5000,5000,5000,5000,5000 --rank 2500 \\
-        --steps 200 --chains 1]
+        --steps 200 --chains 1 --step-size 3e-8]
 
-Prints one JSON line: d, steps, chain-steps per second (compile excluded), compile and
-setup seconds, and the device's peak bytes in use (where the backend reports it).
+Prints one JSON line: d, steps, step size, chain-steps per second (compile excluded), compile
+and total seconds, the device's peak bytes in use (where the backend reports it) and the
+estimate against the exact LLC. Results on an H200 are in docs/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--chunk-size", type=int, default=50)
+    parser.add_argument("--step-size", type=float, default=None, help="default: the sampler's")
     args = parser.parse_args()
     widths = [int(w) for w in args.widths.split(",")]
     began = time.perf_counter()
     result = estimate_llc(
         widths, args.rank, sampler="rmsprop_sgld", n=args.n, steps=args.steps,
         chains=args.chains, batch_size=args.batch_size, chunk_size=args.chunk_size, burn_in=0.5,
+        step_size=args.step_size,
     )  # fmt: skip
     total = time.perf_counter() - began
     device = jax.devices()[0]
@@ -49,6 +52,7 @@ def main() -> None:
                 "widths": widths,
                 "d": num_params(widths),
                 "steps": args.steps,
+                "step_size": result.config.step_size,
                 "chains": args.chains,
                 "chain_steps_per_second": result.steps_per_second,
                 "compile_seconds": result.compile_seconds,
