@@ -4,15 +4,23 @@ Divergence (spec section 3): a chain has diverged at the first step where its lo
 parameter is not finite. From then on it is frozen (its parameters stop changing), it
 records NaN, and its ``diverged_at`` holds that step. Nothing raises.
 
-Compiled chunks are cached per sampler, chunk length, batch size and argument shapes; every
-number that a user tunes (step size, ``gamma``, ``n*beta``, sampler hyperparameters, seed)
-is a traced argument, so changing it reuses the compiled chunk.
+The wrapper knows neither the model nor the integrator: a *gradient estimator*
+``estimate(params, data, *, key) -> (L_B(w), grad L_B(w))`` (a hashable callable, such as
+:class:`llc_explorer.gradients.MinibatchGradient` for a DLN or
+:class:`llc_explorer.surfaces.SurfaceGradient` for a two-parameter surface) feeds the
+sampler's ``update`` (:mod:`llc_explorer.samplers`).
+
+Compiled chunks are cached per sampler, gradient estimator, chunk length and argument
+shapes; every number that a user tunes (step size, ``gamma``, ``n*beta``, sampler
+hyperparameters, seed, a surface's noise level) is a traced argument, so changing it reuses
+the compiled chunk.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -21,10 +29,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from llc_explorer.data import Dataset
-from llc_explorer.dln import Params
-from llc_explorer.gradients import minibatch_loss_and_grad
-from llc_explorer.samplers import Potential, get_sampler
+from llc_explorer.samplers import Params, Potential, get_sampler
+
+GradientEstimator = Callable[..., tuple[jax.Array, Params]]
+"""``estimate(params, data, *, key) -> (L_B(w), grad L_B(w))``, hashable by value."""
 
 
 class ChainState(NamedTuple):
@@ -89,25 +97,28 @@ TRACES = {"count": 0}
 
 def run_chunk(
     sampler_name: str,
-    batch_size: int,
+    estimate: GradientEstimator,
     chunk_steps: int,
+    record_path: bool,
     state: ChainState,
-    data: Dataset,
+    data: Any,
     potential: Potential,
     start: jax.Array,
     total: jax.Array,
-) -> tuple[ChainState, jax.Array]:
+) -> tuple[ChainState, jax.Array, Params | None]:
     """Advance every chain over steps ``start .. start + chunk_steps - 1`` (those ``< total``).
 
-    Returns the new state and the recorded minibatch losses, shape ``(C, chunk_steps)``:
-    ``L_{B_t}(w_t)``, or NaN where a chain had diverged or ``t >= total``.
+    Returns the new state, the recorded minibatch losses, shape ``(C, chunk_steps)``:
+    ``L_{B_t}(w_t)``, or NaN where a chain had diverged or ``t >= total``, and, with
+    ``record_path``, the positions ``w_t`` (leaves of shape ``(C, chunk_steps, ...)``; a
+    diverged chain repeats its last finite position), else ``None``.
     """
     TRACES["count"] += 1
     update = get_sampler(sampler_name).update
 
     def one_chain(chain: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
         key, batch_key, noise_key = jax.random.split(chain.key, 3)
-        loss, grad = minibatch_loss_and_grad(chain.params, data, batch_size, key=batch_key)
+        loss, grad = estimate(chain.params, data, key=batch_key)
         params, sampler_state = update(
             chain.params, chain.sampler_state, grad, potential, chain.hyper, key=noise_key
         )
@@ -128,46 +139,44 @@ def run_chunk(
             key=key,
         )
         recorded = jnp.where(active & loss_ok, loss, jnp.nan)
-        return new, recorded
+        return new, (recorded, chain.params if record_path else None)
 
     def step(state: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
         return jax.vmap(one_chain, in_axes=(0, None))(state, t)
 
     steps = start + jnp.arange(chunk_steps, dtype=jnp.int32)
-    state, losses = jax.lax.scan(step, state, steps)
-    return state, losses.T
+    state, (losses, path) = jax.lax.scan(step, state, steps)
+    path = jax.tree.map(lambda w: jnp.swapaxes(w, 0, 1), path)
+    return state, losses.T, path
 
 
 class ChunkCache:
-    """Compiled chunk functions, keyed by sampler, chunk length, batch size and arg shapes."""
+    """Compiled chunk functions, keyed by sampler, gradient estimator, chunk length, whether
+    the path is recorded, and the argument shapes."""
 
     def __init__(self) -> None:
         self._compiled: dict[Any, Any] = {}
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(sampler_name: str, batch_size: int, chunk_steps: int, args: tuple) -> tuple:
-        """What a compiled chunk depends on: names, sizes, and the shapes and dtypes of args."""
+    def key(static: tuple, args: tuple) -> tuple:
+        """What a compiled chunk depends on: the static arguments of :func:`run_chunk`
+        (sampler, estimator, chunk length, ``record_path``) and the shapes and dtypes of
+        ``args``."""
         leaves, treedef = jax.tree.flatten(args)
         shapes = tuple((jnp.shape(x), str(getattr(x, "dtype", type(x)))) for x in leaves)
-        return (sampler_name, batch_size, chunk_steps, treedef, shapes)
+        return (*static, treedef, shapes)
 
-    def is_cached(self, sampler_name: str, batch_size: int, chunk_steps: int, args: tuple) -> bool:
-        """Whether :meth:`get` would return without compiling."""
-        return self.key(sampler_name, batch_size, chunk_steps, args) in self._compiled
-
-    def get(
-        self, sampler_name: str, batch_size: int, chunk_steps: int, args: tuple
-    ) -> tuple[Any, float]:
-        """The compiled chunk for ``args`` and the seconds spent compiling it now (0 if cached)."""
-        key = self.key(sampler_name, batch_size, chunk_steps, args)
+    def get(self, static: tuple, args: tuple) -> tuple[Any, float]:
+        """The compiled chunk ``run_chunk(*static, *args)`` (``static`` = sampler name,
+        gradient estimator, chunk length, ``record_path``) and the seconds spent compiling it
+        now (0 if cached)."""
+        key = self.key(static, args)
         with self._lock:
             if key in self._compiled:
                 return self._compiled[key], 0.0
             began = time.perf_counter()
-            jitted = jax.jit(
-                partial(run_chunk, sampler_name, batch_size, chunk_steps), donate_argnums=0
-            )
+            jitted = jax.jit(partial(run_chunk, *static), donate_argnums=0)
             compiled = jitted.lower(*args).compile()
             self._compiled[key] = compiled
             return compiled, time.perf_counter() - began

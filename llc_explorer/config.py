@@ -39,6 +39,10 @@ HYPERPARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
 
 SAMPLER_HYPERPARAMETERS = tuple(HYPERPARAMETER_RANGES)
 
+WIDGET_HYPERPARAMETERS = ("b1", "b2", "a", "friction", "diffusion")
+"""The hyperparameters the Explorer and Playground show (``bias_correction`` keeps its
+default)."""
+
 
 @dataclass(frozen=True)
 class LLCConfig:
@@ -106,16 +110,19 @@ def default_chunk_size(steps: int, chains: int, batch_size: int, num_params: int
     return min(size, 2 ** math.ceil(math.log2(max(steps, 1))))
 
 
-def _check_int(name: str, value: Any, low: int, high: float = math.inf) -> int:
+def check_int(name: str, value: Any, low: int, high: float = math.inf) -> int:
+    """``value`` as an int in ``[low, high]``, else ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
         upper = "" if high == math.inf else f", at most {high}"
         raise ValueError(f"{name} must be an int, at least {low}{upper}; got {value!r}")
     return int(value)
 
 
-def _check_float(
+def check_float(
     name: str, value: Any, low: float, high: float = math.inf, *, open_low: bool = False
 ) -> float:
+    """``value`` as a finite float in ``[low, high]`` (``(low, high]`` with ``open_low``),
+    else ``ValueError`` naming ``name``."""
     ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value > low if open_low else value >= low) and value <= high
     if not ok:
@@ -124,6 +131,54 @@ def _check_float(
             f"{name} must be a finite number in {bracket}{low}, {high}]; got {value!r}"
         )
     return float(value)
+
+
+def sampler_settings(
+    sampler: str,
+    step_size: float | None,
+    hyperparameters: dict[str, float | None],
+    defaults: dict[str, dict[str, float]] = SAMPLER_DEFAULTS,
+) -> dict[str, float]:
+    """The step size and the sampler's own hyperparameters, each ``None`` or absent one
+    filled from ``defaults[sampler]``, all range-checked; ``ValueError`` names a bad one."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}; got {sampler!r}")
+    unknown = sorted(set(hyperparameters) - set(SAMPLER_HYPERPARAMETERS))
+    if unknown:
+        raise ValueError(
+            f"unknown setting(s) {', '.join(unknown)}; sampler hyperparameters are "
+            f"{', '.join(SAMPLER_HYPERPARAMETERS)}"
+        )
+    own = defaults[sampler]
+    ignored = sorted(k for k, v in hyperparameters.items() if v is not None and k not in own)
+    if ignored:
+        raise ValueError(
+            f"{', '.join(ignored)} do(es) not apply to {sampler}; its hyperparameters are "
+            f"{', '.join(own)}"
+        )
+    step_size = own["step_size"] if step_size is None else step_size
+    checked = {"step_size": check_float("step_size", step_size, 0.0, open_low=True)}
+    for name in SAMPLER_HYPERPARAMETERS:
+        if name in own:
+            value = own[name] if hyperparameters.get(name) is None else hyperparameters[name]
+            low, high, open_low = HYPERPARAMETER_RANGES[name]
+            checked[name] = check_float(name, value, low, high, open_low=open_low)
+    if checked.get("b2") == 1.0 and checked.get("a") == 0.0:
+        raise ValueError("a must be > 0 when b2 = 1 (the preconditioner would divide by zero)")
+    return checked
+
+
+def check_run_length(chains: Any, steps: Any, burn_in: Any) -> tuple[int, int, float]:
+    """``chains >= 1``, ``steps >= 1`` and a burn-in fraction that leaves a sampling step."""
+    chains = check_int("chains", chains, 1)
+    steps = check_int("steps", steps, 1)
+    burn_in = check_float("burn_in", burn_in, 0.0, 1.0)
+    if int(burn_in * steps) >= steps:
+        raise ValueError(
+            f"burn_in={burn_in} leaves no sampling steps out of steps={steps}; "
+            "use burn_in < 1 - 1/steps"
+        )
+    return chains, steps, burn_in
 
 
 def make_config(
@@ -152,53 +207,21 @@ def make_config(
     """
     widths = validate_widths(widths)
     rank = validate_rank(rank, widths)
-    if sampler not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}; got {sampler!r}")
-    unknown = sorted(set(hyperparameters) - set(SAMPLER_HYPERPARAMETERS))
-    if unknown:
-        raise ValueError(
-            f"unknown setting(s) {', '.join(unknown)}; sampler hyperparameters are "
-            f"{', '.join(SAMPLER_HYPERPARAMETERS)}"
-        )
-    n = _check_int("n", n, 2)
-    batch_size = _check_int("batch_size", batch_size, 1, n)
-    chains = _check_int("chains", chains, 1)
-    steps = _check_int("steps", steps, 1)
-    burn_in = _check_float("burn_in", burn_in, 0.0, 1.0)
-    if int(burn_in * steps) >= steps:
-        raise ValueError(
-            f"burn_in={burn_in} leaves no sampling steps out of steps={steps}; "
-            "use burn_in < 1 - 1/steps"
-        )
+    sampler_values = sampler_settings(sampler, step_size, hyperparameters)
+    n = check_int("n", n, 2)
+    batch_size = check_int("batch_size", batch_size, 1, n)
+    chains, steps, burn_in = check_run_length(chains, steps, burn_in)
     if input_dist not in INPUT_DISTRIBUTIONS:
         raise ValueError(f"input_dist must be one of {INPUT_DISTRIBUTIONS}; got {input_dist!r}")
-    defaults = SAMPLER_DEFAULTS[sampler]
-    ignored = sorted(k for k, v in hyperparameters.items() if v is not None and k not in defaults)
-    if ignored:
-        raise ValueError(
-            f"{', '.join(ignored)} do(es) not apply to {sampler}; its hyperparameters are "
-            f"{', '.join(defaults)}"
-        )
-    step_size = defaults["step_size"] if step_size is None else step_size
-    own = {
-        name: defaults[name] if hyperparameters.get(name) is None else hyperparameters[name]
-        for name in SAMPLER_HYPERPARAMETERS
-        if name in defaults
-    }
     checked = {
-        "step_size": _check_float("step_size", step_size, 0.0, open_low=True),
-        "gamma": _check_float("gamma", gamma, 0.0),
-        "nbeta": _check_float("nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0),
-        "noise": _check_float("noise", noise, 0.0),
+        **sampler_values,
+        "gamma": check_float("gamma", gamma, 0.0),
+        "nbeta": check_float("nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0),
+        "noise": check_float("noise", noise, 0.0),
     }
-    for name, value in own.items():
-        low, high, open_low = HYPERPARAMETER_RANGES[name]
-        checked[name] = _check_float(name, value, low, high, open_low=open_low)
-    if checked.get("b2") == 1.0 and checked.get("a") == 0.0:
-        raise ValueError("a must be > 0 when b2 = 1 (the preconditioner would divide by zero)")
-    seed = _check_int("seed", seed, 0, 2**32 - 1)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
     if chunk_size is not None:
-        chunk_size = _check_int("chunk_size", chunk_size, 1)
+        chunk_size = check_int("chunk_size", chunk_size, 1)
     else:
         chunk_size = default_chunk_size(steps, chains, batch_size, num_params(widths))
     return LLCConfig(

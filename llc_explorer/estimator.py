@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +23,7 @@ import numpy as np
 
 from llc_explorer.chains import CHUNKS, init_chains, shard_chains
 from llc_explorer.config import SAMPLER_HYPERPARAMETERS, LLCConfig, make_config
+from llc_explorer.gradients import MinibatchGradient
 from llc_explorer.problem import Problem, build_problem, problem_keys
 from llc_explorer.samplers import Potential, get_sampler
 
@@ -121,7 +122,9 @@ class Traces:
     Entries before ``steps_done`` never change again: results hold views, not copies.
     """
 
-    def __init__(self, config: LLCConfig, chains: int, loss_at_teacher: float) -> None:
+    def __init__(self, config: Any, chains: int, loss_at_teacher: float) -> None:
+        """``config`` gives ``steps``, ``burn_in_steps`` and ``nbeta`` (an :class:`LLCConfig`
+        or a :class:`llc_explorer.surface_sampling.SurfaceConfig`)."""
         shape = (chains, config.steps)
         self.loss = np.full(shape, np.nan, np.float32)
         self.running = np.full(shape, np.nan)
@@ -143,6 +146,30 @@ class Traces:
         self.total = sums[:, -1]
 
 
+class ChainEstimate(NamedTuple):
+    """The estimate over chains: per chain (NaN for a diverged one), and the mean, standard
+    deviation (``ddof=1``) and standard error ``std / sqrt(C)`` over the others."""
+
+    per_chain: np.ndarray
+    mean: float
+    std: float
+    stderr: float
+    diverged: list[tuple[int, int]]
+
+    @classmethod
+    def of(cls, latest: np.ndarray, diverged_at: np.ndarray) -> ChainEstimate:
+        """From each chain's latest running estimate and its ``diverged_at`` (-1: alive);
+        ``diverged`` lists ``(chain, step)`` pairs."""
+        diverged = [(int(c), int(s)) for c, s in enumerate(diverged_at) if s >= 0]
+        per_chain = np.array(latest, np.float64)
+        per_chain[[c for c, _ in diverged]] = np.nan
+        good = per_chain[np.isfinite(per_chain)]
+        mean = float(good.mean()) if good.size else math.nan
+        std = float(good.std(ddof=1)) if good.size > 1 else math.nan
+        stderr = std / math.sqrt(good.size) if good.size > 1 else math.nan
+        return cls(per_chain, mean, std, stderr, diverged)
+
+
 def summarize(
     config: LLCConfig,
     problem: Problem,
@@ -156,24 +183,18 @@ def summarize(
     """Estimate from the first ``steps_done`` recorded steps of the ``chains`` of ``traces``
     (``diverged_at`` is already theirs)."""
     loss, running = traces.loss[chains, :steps_done], traces.running[chains, :steps_done]
-    diverged = [(int(c), int(s)) for c, s in enumerate(diverged_at) if s >= 0]
-    per_chain = running[:, -1].copy()
-    per_chain[[c for c, _ in diverged]] = np.nan
-    good = per_chain[np.isfinite(per_chain)]
-    mean = float(good.mean()) if good.size else math.nan
-    std = float(good.std(ddof=1)) if good.size > 1 else math.nan
-    stderr = std / math.sqrt(good.size) if good.size > 1 else math.nan
+    estimate = ChainEstimate.of(running[:, -1], diverged_at)
     truth = problem.truth
     return LLCResult(
         config=config,
         true_llc=truth.llc,
         multiplicity=truth.multiplicity,
-        llc_mean=mean,
-        llc_std=std,
-        llc_stderr=stderr,
-        llc_per_chain=per_chain,
-        relative_error=(mean - float(truth.llc)) / float(truth.llc),
-        diverged_chains=diverged,
+        llc_mean=estimate.mean,
+        llc_std=estimate.std,
+        llc_stderr=estimate.stderr,
+        llc_per_chain=estimate.per_chain,
+        relative_error=(estimate.mean - float(truth.llc)) / float(truth.llc),
+        diverged_chains=estimate.diverged,
         loss_trace=loss,
         running_llc=running,
         loss_at_teacher=problem.loss_at_teacher,
@@ -213,13 +234,14 @@ def stream_batch(configs: Sequence[LLCConfig]) -> Iterator[list[LLCResult]]:
     groups = [slice(k * config.chains, (k + 1) * config.chains) for k in range(len(configs))]
     total = jnp.int32(config.steps)
     chunk = config.chunk_size
+    static = (config.sampler, MinibatchGradient(config.batch_size), chunk, False)
     run_seconds = compile_seconds = 0.0
     for start in range(0, config.steps, chunk):
         args = (state, problem.data, potential, jnp.int32(start), total)
-        compiled, seconds = CHUNKS.get(config.sampler, config.batch_size, chunk, args)
+        compiled, seconds = CHUNKS.get(static, args)
         compile_seconds += seconds
         began = time.perf_counter()
-        state, losses = compiled(*args)
+        state, losses, _ = compiled(*args)
         losses = np.asarray(losses)
         run_seconds += time.perf_counter() - began
         done = min(start + chunk, config.steps)

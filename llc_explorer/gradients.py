@@ -7,6 +7,8 @@ loss is what the LLC estimator records (spec section 3: no extra forward pass).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jax
 
 from llc_explorer.data import Dataset
@@ -19,3 +21,15 @@ def minibatch_loss_and_grad(
     """``(L_B(w), grad L_B(w))`` for a batch ``B`` of ``batch_size`` random rows of ``data``."""
     rows = jax.random.randint(key, (batch_size,), 0, data.x.shape[0])
     return jax.value_and_grad(loss)(params, data.x[rows], data.y[rows])
+
+
+@dataclass(frozen=True)
+class MinibatchGradient:
+    """The DLN gradient estimator of :func:`llc_explorer.chains.run_chunk`: its ``data``
+    argument is the :class:`~llc_explorer.data.Dataset` (hashable by value, so compiled
+    chunks are cached per batch size)."""
+
+    batch_size: int
+
+    def __call__(self, params: Params, data: Dataset, *, key: jax.Array):
+        return minibatch_loss_and_grad(params, data, self.batch_size, key=key)

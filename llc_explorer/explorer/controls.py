@@ -7,37 +7,25 @@ model's business (:mod:`llc_explorer.explorer.model`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 
 from llc_explorer.config import SAMPLER_DEFAULTS
-from llc_explorer.explorer.model import ARCHITECTURE, HYPERPARAMETERS
+from llc_explorer.explorer.model import ARCHITECTURE
 from llc_explorer.samplers import SAMPLERS
-
-STYLE = {"description_width": "130px"}
-
-
-def _wide() -> widgets.Layout:
-    return widgets.Layout(width="300px")
-
-
-def _int(description: str, value: int) -> widgets.IntText:
-    return widgets.IntText(value=value, description=description, layout=_wide(), style=STYLE)
-
-
-def _float(description: str, value: float) -> widgets.FloatText:
-    return widgets.FloatText(value=value, description=description, layout=_wide(), style=STYLE)
+from llc_explorer.ui.sampler_controls import (
+    STYLE,
+    SamplerControls,
+    float_text,
+    int_text,
+    wide,
+)
 
 
 def _button(description: str, style: str, tooltip: str) -> widgets.Button:
     return widgets.Button(description=description, button_style=style, tooltip=tooltip)
-
-
-def _hyperparameter_default(name: str) -> float:
-    return next(own[name] for own in SAMPLER_DEFAULTS.values() if name in own)
 
 
 class Controls:
@@ -52,49 +40,29 @@ class Controls:
     """
 
     def __init__(self) -> None:
-        sampler = "rmsprop_sgld"
-        step = SAMPLER_DEFAULTS[sampler]["step_size"]
+        self.sampler = SamplerControls(SAMPLER_DEFAULTS, "rmsprop_sgld", decades=(-10, -2))
         self.widgets: dict[str, widgets.ValueWidget] = {
-            "input_width": _int("input width", 10),
-            "output_width": _int("output width", 10),
-            "hidden_layers": _int("hidden layers", 2),
-            "hidden_width": _int("hidden width", 20),
+            "input_width": int_text("input width", 10),
+            "output_width": int_text("output width", 10),
+            "hidden_layers": int_text("hidden layers", 2),
+            "hidden_width": int_text("hidden width", 20),
             "widths": widgets.Text(
                 value="",
                 description="widths (advanced)",
                 placeholder="e.g. 10,20,20,10 (overrides the above)",
-                layout=_wide(),
+                layout=wide(),
                 style=STYLE,
             ),
-            "rank": _int("rank", 3),
-            "sampler": widgets.Dropdown(
-                options=list(SAMPLERS),
-                value=sampler,
-                description="sampler",
-                layout=_wide(),
-                style=STYLE,
-            ),
-            "step_size_slider": widgets.FloatLogSlider(
-                value=step,
-                base=10,
-                min=-10,
-                max=-2,
-                step=0.1,
-                description="step size",
-                readout_format=".1e",
-                layout=_wide(),
-                style=STYLE,
-            ),
-            "step_size": _float("step size (exact)", step),
-            **{name: _float(name, _hyperparameter_default(name)) for name in HYPERPARAMETERS},
-            "gamma": _float("gamma", 1.0),
-            "nbeta": _float("n·β (0 = n/log n)", 0.0),
-            "n": _int("n (data points)", 100_000),
-            "batch_size": _int("batch size", 100),
-            "chains": _int("chains", 4),
-            "steps": _int("steps", 10_000),
-            "burn_in": _float("burn-in fraction", 0.9),
-            "seed": _int("seed", 0),
+            "rank": int_text("rank", 3),
+            **self.sampler.widgets,
+            "gamma": float_text("gamma", 1.0),
+            "nbeta": float_text("n·β (0 = n/log n)", 0.0),
+            "n": int_text("n (data points)", 100_000),
+            "batch_size": int_text("batch size", 100),
+            "chains": int_text("chains", 4),
+            "steps": int_text("steps", 10_000),
+            "burn_in": float_text("burn-in fraction", 0.9),
+            "seed": int_text("seed", 0),
         }
         self.run = _button("Run", "success", "start sampling with these settings")
         self.stop = _button("Stop", "warning", "stop sampling after the current chunk")
@@ -105,11 +73,7 @@ class Controls:
         self.sweep_samplers = widgets.SelectMultiple(
             options=list(SAMPLERS), value=list(SAMPLERS), description="samplers", rows=5
         )
-        self.sweep_steps = _int("steps per run", 2000)
-        self.widgets["step_size_slider"].observe(self._slider_moved, "value")
-        self.widgets["step_size"].observe(self._step_typed, "value")
-        self.widgets["sampler"].observe(self._sampler_chosen, "value")
-        self._show_hyperparameters(sampler)
+        self.sweep_steps = int_text("steps per run", 2000)
         w = self.widgets
         section = widgets.HTML
         self.settings_panel = widgets.VBox(
@@ -117,8 +81,7 @@ class Controls:
                 section("<b>Network</b>"),
                 *(w[name] for name in (*ARCHITECTURE, "widths", "rank")),
                 section("<b>Sampler</b>"),
-                *(w[name] for name in ("sampler", "step_size_slider", "step_size")),
-                *(w[name] for name in HYPERPARAMETERS),
+                self.sampler.box,
                 w["gamma"],
                 w["nbeta"],
                 section("<b>Data and chains</b>"),
@@ -175,31 +138,3 @@ class Controls:
         """Call ``callback(change)`` whenever any setting changes."""
         for widget in self.widgets.values():
             widget.observe(callback, "value")
-
-    def _slider_moved(self, change: dict) -> None:
-        """Copy a slider move to the exact entry, unless the slider only snapped to its grid
-        near the typed value (then the typed value stands)."""
-        exact = self.widgets["step_size"]
-        slider = self.widgets["step_size_slider"]
-        if not exact.value > 0 or (
-            abs(math.log10(change["new"]) - math.log10(exact.value)) > slider.step / 2
-        ):
-            exact.value = change["new"]
-
-    def _step_typed(self, change: dict) -> None:
-        value = change["new"]
-        slider = self.widgets["step_size_slider"]
-        if value > 0 and math.isfinite(value):
-            exponent = math.log10(value)
-            slider.min = min(slider.min, math.floor(exponent))
-            slider.max = max(slider.max, math.ceil(exponent))
-            slider.value = value
-
-    def _sampler_chosen(self, change: dict) -> None:
-        self.widgets["step_size"].value = SAMPLER_DEFAULTS[change["new"]]["step_size"]
-        self._show_hyperparameters(change["new"])
-
-    def _show_hyperparameters(self, sampler: str) -> None:
-        for name in HYPERPARAMETERS:
-            shown = name in SAMPLER_DEFAULTS[sampler]
-            self.widgets[name].layout.display = None if shown else "none"

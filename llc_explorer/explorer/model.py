@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 
-from llc_explorer.config import SAMPLER_DEFAULTS, LLCConfig, chunk_size_for, make_config
+from llc_explorer.config import (
+    SAMPLER_DEFAULTS,
+    WIDGET_HYPERPARAMETERS,
+    LLCConfig,
+    chunk_size_for,
+    make_config,
+)
 from llc_explorer.estimator import LLCResult
 from llc_explorer.truth import num_params
 
@@ -37,9 +43,6 @@ SWEEP_POINTS = 7
 
 SWEEP_DECADES = 1.5
 """A sweep spans the current step size times 10**(+-SWEEP_DECADES)."""
-
-HYPERPARAMETERS = ("b1", "b2", "a", "friction", "diffusion")
-"""The sampler hyperparameters the explorer sets (``bias_correction`` keeps its default)."""
 
 ARCHITECTURE = ("input_width", "output_width", "hidden_layers", "hidden_width")
 """The settings that build the widths when the free-form ``widths`` text is blank."""
@@ -87,7 +90,7 @@ def build_config(values: Mapping[str, Any]) -> LLCConfig:
     settings = dict(values)
     sampler = settings["sampler"]
     if sampler in SAMPLER_DEFAULTS:
-        for name in HYPERPARAMETERS:
+        for name in WIDGET_HYPERPARAMETERS:
             if name not in SAMPLER_DEFAULTS[sampler]:
                 settings.pop(name, None)
     if not settings.get("nbeta"):
@@ -147,6 +150,21 @@ def mean_and_stderr(running: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sq = np.where(finite, (running - mean) ** 2, 0.0).sum(axis=0)
         stderr = np.where(count > 1, np.sqrt(sq / (count - 1) / count), np.nan)
     return mean, stderr
+
+
+def mean_band(running: np.ndarray, steps_done: int) -> dict[str, np.ndarray]:
+    """Plot data of the running estimates ``running`` (chains x steps): their mean and a
+    band of one standard error (none where undefined) at the :func:`kept_steps`."""
+    mean, stderr = mean_and_stderr(running)
+    keep = kept_steps(steps_done)
+    mean, stderr = mean[keep], stderr[keep]
+    band = np.where(np.isfinite(stderr), stderr, 0.0)
+    return {
+        "step": keep,
+        "mean": plottable(mean),
+        "lower": plottable(mean - band),
+        "upper": plottable(mean + band),
+    }
 
 
 def sweep_step_sizes(center: float) -> np.ndarray:

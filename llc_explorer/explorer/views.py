@@ -28,7 +28,7 @@ from bokeh.plotting import figure
 
 from llc_explorer.config import LLCConfig
 from llc_explorer.estimator import LLCResult
-from llc_explorer.explorer.model import kept_steps, mean_and_stderr, plottable
+from llc_explorer.explorer.model import kept_steps, mean_band, plottable
 from llc_explorer.samplers import SAMPLERS
 from llc_explorer.truth import dln_llc, num_params
 
@@ -75,10 +75,6 @@ def run_data(result: LLCResult) -> dict[str, dict[str, list]]:
     scaled = config.nbeta * (result.loss_trace.astype(np.float64) - result.loss_at_teacher)
     diverged = dict(result.diverged_chains)
     kept = [c for c in range(config.chains) if c not in diverged]
-    mean, stderr = mean_and_stderr(result.running_llc[kept])
-    keep = kept_steps(done)
-    mean, stderr = mean[keep], stderr[keep]
-    band = np.where(np.isfinite(stderr), stderr, 0.0)
     spans = [
         (c, start, end, status)
         for c in range(config.chains)
@@ -93,12 +89,7 @@ def run_data(result: LLCResult) -> dict[str, dict[str, list]]:
     return {
         "loss": chain_lines(scaled, done),
         "running": chain_lines(result.running_llc, done),
-        "mean": {
-            "step": keep,
-            "mean": plottable(mean),
-            "lower": plottable(mean - band),
-            "upper": plottable(mean + band),
-        },
+        "mean": mean_band(result.running_llc[kept], done),
         "exact": {"step": [0, config.steps], "llc": [float(result.true_llc)] * 2},
         "raster": {
             "x": [(start + end) / 2 for _, start, end, _ in spans],
@@ -147,7 +138,8 @@ def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
     }
 
 
-def _figure(title: str, x_label: str, y_label: str, height: int = 300, **kwargs) -> figure:
+def plot_figure(title: str, x_label: str, y_label: str, height: int = 300, **kwargs) -> figure:
+    """A stretch-width figure with the usual tools (step axes get thousands separators)."""
     fig = figure(
         title=title,
         height=height,
@@ -162,7 +154,8 @@ def _figure(title: str, x_label: str, y_label: str, height: int = 300, **kwargs)
     return fig
 
 
-def _legend_hides(fig: figure) -> None:
+def legend_hides(fig: figure) -> None:
+    """Clicking a legend entry hides its glyphs."""
     fig.legend.click_policy = "hide"
     fig.legend.location = "top_right"
 
@@ -178,11 +171,11 @@ class RunPlots:
         self.sources = {name: ColumnDataSource(empty(name)) for name in RUN_SOURCES}
         src = self.sources
         self.burn_in = BoxAnnotation(left=0, right=0, fill_color="gray", fill_alpha=0.15)
-        loss = _figure("Loss traces", "step", "nβ (L_t - L_n(w*))")
+        loss = plot_figure("Loss traces", "step", "nβ (L_t - L_n(w*))")
         loss.multi_line("xs", "ys", source=src["loss"], color="color", legend_label="chains")
         loss.add_layout(self.burn_in)
         loss.add_tools(HoverTool(tooltips=[("chain", "@chain"), ("step", "$x{0}"), ("", "$y")]))
-        llc = _figure("LLC convergence", "step", "running estimate")
+        llc = plot_figure("LLC convergence", "step", "running estimate")
         llc.multi_line(
             "xs", "ys", source=src["running"], color="color", alpha=0.5, legend_label="chains"
         )
@@ -199,7 +192,7 @@ class RunPlots:
             legend_label="exact λ",
         )
         llc.add_tools(HoverTool(renderers=[mean], tooltips=[("step", "@step"), ("mean", "@mean")]))
-        raster = _figure("Chain status", "step", "chain", height=200)
+        raster = plot_figure("Chain status", "step", "chain", height=200)
         rects = raster.rect(
             "x", "chain", "width", 0.8, source=src["raster"], color="color", legend_field="status"
         )
@@ -209,7 +202,7 @@ class RunPlots:
                 tooltips=[("chain", "@chain"), ("", "@status from @start to @end")],
             )
         )
-        count = _figure("Diverged chains", "step", "count", height=200)
+        count = plot_figure("Diverged chains", "step", "count", height=200)
         count.step(
             "step",
             "count",
@@ -219,7 +212,7 @@ class RunPlots:
             legend_label="diverged",
         )
         for fig in (loss, llc, raster, count):
-            _legend_hides(fig)
+            legend_hides(fig)
         self.figures = {"loss": loss, "llc": llc, "raster": raster, "count": count}
         self.titles = {name: fig.title.text for name, fig in self.figures.items()}
         self.layout = Tabs(
@@ -260,7 +253,7 @@ class SweepPlot:
 
     def __init__(self) -> None:
         self.sources = {name: ColumnDataSource(empty(name)) for name in SWEEP_SOURCES}
-        fig = _figure("Step-size sweep", "step size", "LLC estimate", x_axis_type="log")
+        fig = plot_figure("Step-size sweep", "step size", "LLC estimate", x_axis_type="log")
         self.exact = Span(dimension="width", location=0, line_dash="dashed", line_color="black")
         fig.add_layout(self.exact)
         fig.add_layout(
@@ -301,7 +294,7 @@ class SweepPlot:
                 ],
             )
         )
-        _legend_hides(fig)
+        legend_hides(fig)
         self.layout = fig
 
     def show(self, results: Sequence[LLCResult], exact: float) -> None:
@@ -316,8 +309,14 @@ class SweepPlot:
             source.data = empty(name)
 
 
-def _number(x: float, spec: str = ".4g") -> str:
+def format_number(x: float, spec: str = ".4g") -> str:
+    """``x`` formatted by ``spec``, or a dash when it is not finite."""
     return format(x, spec) if math.isfinite(x) else "—"
+
+
+def estimate_html(mean: float, stderr: float) -> str:
+    """``mean ± stderr (stderr)``, dashes for values that are not finite."""
+    return f"{format_number(mean)} ± {format_number(stderr, '.2g')} (stderr)"
 
 
 def readout_html(
@@ -341,20 +340,17 @@ def readout_html(
     if result is not None:
         c = result.config
         rows += [
-            (
-                "estimate",
-                f"{_number(result.llc_mean)} ± {_number(result.llc_stderr, '.2g')} (stderr)",
-            ),
-            ("relative error", _number(100 * result.relative_error, "+.2f") + " %"),
+            ("estimate", estimate_html(result.llc_mean, result.llc_stderr)),
+            ("relative error", format_number(100 * result.relative_error, "+.2f") + " %"),
             ("diverged", f"{len(result.diverged_chains)} of {c.chains}"),
             ("steps", f"{result.steps_done:,} of {c.steps:,} (burn-in {c.burn_in_steps:,})"),
             (
                 "chain-steps/s",
-                f"{_number(result.steps_per_second, ',.0f')} (compile "
+                f"{format_number(result.steps_per_second, ',.0f')} (compile "
                 f"{result.compile_seconds:.1f} s)",
             ),
-            ("R-hat (loss)", _number(rhat, ".3f")),
-            ("ESS (loss)", _number(ess, ",.0f")),
+            ("R-hat (loss)", format_number(rhat, ".3f")),
+            ("ESS (loss)", format_number(ess, ",.0f")),
         ]
         if result.message:
             rows.append(("note", escape(result.message)))

@@ -1,0 +1,174 @@
+"""The Playground: the controls, model and views wired together, with sampling in a thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import ipywidgets as widgets
+from jupyter_bokeh import BokehModel
+
+from llc_explorer.cache import enable_compilation_cache
+from llc_explorer.playground.controls import Controls
+from llc_explorer.playground.model import build_configs
+from llc_explorer.playground.views import PlaygroundPlots, readout_html
+from llc_explorer.surface_sampling import SurfaceConfig, SurfaceResult, stream_surface
+from llc_explorer.ui.notebook import load_bokehjs, problem_html
+from llc_explorer.ui.worker import Worker
+
+FRAME_INTERVAL = 0.05
+"""Least seconds between two frames while sampling (at most 20 frames a second)."""
+
+REDRAW = ("surface", "nbeta", "gamma", "compare")
+"""Settings whose change redraws the surface (and clears the chains) at once."""
+
+
+def lockstep(streams: list[Iterator[SurfaceResult]]) -> Iterator[tuple[SurfaceResult, ...]]:
+    """One snapshot of every stream at a time (the streams have the same chunks)."""
+    yield from zip(*streams, strict=True)
+
+
+class Playground:
+    """Watch SGMCMC samplers move on two-parameter losses with a known learning coefficient.
+
+    Shown as the last line of a notebook cell. Choose a loss ``K(w)`` (the smallest DLN
+    ``(w1 w2)^2``, ``w1^2 w2^4``, the regular ``w1^2 + w2^2`` or ``(w1^2 + w2^2)^2``), a
+    sampler and its hyperparameters; Run animates the chains' fading trails over the
+    filled contour of ``log10 K`` and accumulates their post-burn-in samples, beside the
+    running LLC estimate, the exact ``lambda`` (solid) and the value an exact sampler would
+    reach at this ``n*beta`` and ``gamma`` (dashed). "Compare" runs a second sampler side
+    by side with the same seed (the same noise draws). Minibatch noise ``sigma`` scales the
+    loss and its gradient by a random factor of mean 1 and standard deviation ``sigma``
+    (:class:`llc_explorer.surfaces.SurfaceGradient`).
+
+    Rules: frames come at most every ``frame_interval`` seconds (0: as fast as the chains
+    run); changing any setting stops a run, and changing the loss, ``n*beta``, ``gamma`` or
+    the comparison redraws the surface; invalid settings show a red message beside the
+    controls and disable Run; diverged chains are drawn as red crosses where they stopped
+    and counted in the readout. Nothing raises.
+
+    Test hooks: ``controls`` (widgets by name), ``plots`` (its ``panels`` hold the Bokeh
+    ``sources``), ``configs``, ``results``, ``status``, ``run``, ``stop``, ``wait``,
+    ``reset``.
+    """
+
+    def __init__(self, *, frame_interval: float = FRAME_INTERVAL, **settings: Any) -> None:
+        enable_compilation_cache()
+        self.frame_interval = frame_interval
+        self.ui = Controls()
+        self.ui.set_values(**settings)
+        self.controls = self.ui.widgets
+        self.plots = PlaygroundPlots()
+        self.configs: list[SurfaceConfig] = []
+        self.results: list[SurfaceResult | None] = []
+        self._status = "ready"
+        self._worker = Worker("llc-playground", self._set_status)
+        self.ui.run.on_click(lambda _: self.run())
+        self.ui.stop.on_click(lambda _: self.stop())
+        self.ui.reset.on_click(lambda _: self.reset())
+        for name, widget in self.controls.items():
+            widget.observe(lambda change, name=name: self._settings_changed(name), "value")
+        main = widgets.VBox([self.ui.readout, BokehModel(self.plots.layout)])
+        self.root = widgets.HBox([self.ui.panel, main])
+        self._validate()
+        self._draw()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        load_bokehjs()
+        return self.root._repr_mimebundle_(**kwargs)
+
+    @property
+    def status(self) -> str:
+        """The current status message (also shown first in the readout)."""
+        return self._status
+
+    @property
+    def running(self) -> bool:
+        """Whether chains are sampling."""
+        return self._worker.running
+
+    def run(self, block: bool = False) -> bool:
+        """Start sampling with the current settings (stopping any run first); returns whether
+        it started. ``block`` waits until it ends."""
+        configs = self._validate()
+        if not configs:
+            return False
+        self._worker.halt()
+        self._draw()
+        self._worker.start(self._sample, configs, block)
+        return True
+
+    def stop(self) -> None:
+        """Stop sampling after the current frame (returns at once)."""
+        self._worker.stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for sampling to end; returns whether it has."""
+        return self._worker.wait(timeout)
+
+    def reset(self) -> None:
+        """Stop, restore the default settings and clear the plots."""
+        self._worker.halt()
+        self.ui.restore_defaults()
+        self._draw()
+        self._set_status("ready")
+
+    def _sample(self, configs: list[SurfaceConfig]) -> None:
+        self._set_status("compiling…")
+        streams = [stream_surface(config) for config in configs]
+        frames = self._worker.stream(lockstep(streams))
+        shown = 0.0
+        try:
+            for results in frames:
+                wait = self.frame_interval - (time.perf_counter() - shown)
+                if wait > 0:
+                    time.sleep(wait)
+                shown = time.perf_counter()
+                self._show(list(results), "running")
+        finally:
+            for stream in streams:
+                stream.close()
+        done = all(r is not None and r.done for r in self.results)
+        self._set_status("done" if done else "stopped")
+
+    def _show(self, results: list[SurfaceResult], status: str) -> None:
+        self.results = results
+        for panel, result in zip(self.plots.panels, results, strict=False):
+            panel.show(result)
+        self._set_status(status)
+
+    def _draw(self) -> None:
+        """Redraw each shown panel's surface for the current settings (clearing chains)."""
+        self.results = [None] * len(self.configs)
+        self.plots.set_compare(len(self.configs) == 2)
+        for panel, config in zip(self.plots.panels, self.configs, strict=False):
+            panel.draw_surface(config)
+
+    def _set_status(self, status: str) -> None:
+        self._status = status
+        self.ui.readout.value = readout_html(self.configs, self.results, status)
+
+    def _validate(self) -> list[SurfaceConfig]:
+        """Build the configs from the widgets; show any problem and enable Run accordingly."""
+        try:
+            configs = build_configs(self.ui.shared(), self.ui.sampler_settings())
+        except (ValueError, TypeError, OverflowError) as exc:
+            configs, problem = [], str(exc)
+        else:
+            problem = ""
+        self.ui.message.value = problem_html(problem)
+        self.ui.run.disabled = not configs
+        if configs:
+            self.configs = configs
+        if not self.running:
+            self._set_status("ready" if configs else "invalid settings")
+        return configs
+
+    def _settings_changed(self, name: str) -> None:
+        if self.running:
+            self._worker.halt()
+            self._set_status("stopped: settings changed (press Run)")
+        if self._validate() and name.removeprefix("compare_") in (*REDRAW, "sampler"):
+            self._draw()
+            self._set_status("ready")

@@ -1,0 +1,128 @@
+"""The Playground's model: settings from widget values to validated :class:`SurfaceConfig`s,
+and the plot-ready numbers of a run (contour grid, fading trails, sample cloud, running
+estimate). Nothing here touches a widget or a Bokeh object.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from llc_explorer.explorer.model import mean_band, plottable
+from llc_explorer.surface_sampling import SurfaceConfig, SurfaceResult, make_surface_config
+from llc_explorer.surfaces import get_surface
+
+GRID_POINTS = 161
+"""Points per axis of the contour grid."""
+
+CONTOUR_LEVELS = 13
+"""Contour levels of ``log10 K`` (fixed, so each band keeps its colour when they move)."""
+
+TRAIL_STEPS = 4000
+"""Steps of each chain's trail (the newest opaque, the oldest transparent)."""
+
+TRAIL_SEGMENTS = 200
+"""Segments per trail (positions every ``TRAIL_STEPS / TRAIL_SEGMENTS`` steps)."""
+
+CLOUD_POINTS = 4000
+"""Most post-burn-in samples shown in the cloud (evenly strided over steps and chains)."""
+
+SHARED = ("surface", "nbeta", "gamma", "noise", "chains", "steps", "burn_in", "seed", "chunk_size")
+"""The settings both samplers of a comparison share (so they run the same seed and noise)."""
+
+
+def build_configs(
+    shared: Mapping[str, Any], samplers: list[Mapping[str, Any]]
+) -> list[SurfaceConfig]:
+    """One validated config per entry of ``samplers`` (sampler, step size and its own
+    hyperparameters), all with the ``shared`` settings; ``ValueError`` names a bad one
+    (saying "compare sampler" when the problem is the second sampler's own)."""
+    configs = [make_surface_config(**shared, **samplers[0])]
+    for own in samplers[1:]:
+        try:
+            configs.append(make_surface_config(**shared, **own))
+        except ValueError as exc:
+            raise ValueError(f"compare sampler: {exc}") from None
+    return configs
+
+
+def box_half_width(gamma: float) -> float:
+    """Half-width of the plotted square around ``w* = 0``: 3 prior standard deviations of the
+    localisation ``N(0, 1/gamma)``."""
+    return 3 / math.sqrt(gamma)
+
+
+def contour_grid(surface: str, nbeta: float, gamma: float) -> dict[str, Any]:
+    """``log10 K(w)`` on a square grid around ``w*`` and ``CONTOUR_LEVELS`` levels from
+    ``log10(1/(100 n*beta))`` (well inside the posterior's bulk, where ``n*beta K ~ 1``)
+    to the largest value on the grid; values below the first level are raised to it."""
+    half = box_half_width(gamma)
+    axis = np.linspace(-half, half, GRID_POINTS)
+    w1, w2 = np.meshgrid(axis, axis)
+    loss = get_surface(surface).loss(w1, w2)
+    low = math.log10(1 / (100 * nbeta))
+    high = max(math.log10(float(loss.max())), low + 1)
+    levels = np.linspace(low, high, CONTOUR_LEVELS)
+    with np.errstate(divide="ignore"):
+        z = np.maximum(np.log10(loss), low)
+    return {"x": axis, "y": axis, "z": z, "levels": levels}
+
+
+def trail_segments(path: np.ndarray) -> dict[str, np.ndarray]:
+    """Each chain's last ``TRAIL_STEPS`` steps as ``TRAIL_SEGMENTS`` segments with an
+    opacity rising linearly from 0 (oldest) to 0.9 (newest); NaN positions leave gaps."""
+    chains, done, _ = path.shape
+    stride = max(1, TRAIL_STEPS // TRAIL_SEGMENTS)
+    points = path[:, np.arange(done - 1, max(-1, done - 2 - TRAIL_STEPS), -stride)[::-1]]
+    count = points.shape[1] - 1
+    if count < 1:
+        return {name: np.array([]) for name in ("x0", "y0", "x1", "y1", "alpha", "chain")}
+    alpha = np.tile(0.9 * np.arange(1, count + 1) / count, chains)
+    starts, ends = points[:, :-1].reshape(-1, 2), points[:, 1:].reshape(-1, 2)
+    return {
+        "x0": plottable(starts[:, 0]),
+        "y0": plottable(starts[:, 1]),
+        "x1": plottable(ends[:, 0]),
+        "y1": plottable(ends[:, 1]),
+        "alpha": alpha,
+        "chain": np.repeat(np.arange(chains), count),
+    }
+
+
+def cloud_points(result: SurfaceResult) -> dict[str, np.ndarray]:
+    """At most ``CLOUD_POINTS`` post-burn-in positions of the chains that did not diverge,
+    strided evenly over steps."""
+    diverged = {chain for chain, _ in result.diverged_chains}
+    alive = [c for c in range(result.config.chains) if c not in diverged]
+    samples = result.path[alive, result.config.burn_in_steps :]
+    total = samples.shape[0] * samples.shape[1]
+    if total == 0:
+        return {"x": np.array([]), "y": np.array([])}
+    stride = max(1, math.ceil(total / CLOUD_POINTS))
+    flat = samples.reshape(-1, 2)[::stride]
+    return {"x": plottable(flat[:, 0]), "y": plottable(flat[:, 1])}
+
+
+def heads(result: SurfaceResult) -> dict[str, np.ndarray]:
+    """Every chain's latest position and whether it has diverged (where it stopped)."""
+    diverged = dict(result.diverged_chains)
+    chains = np.arange(result.config.chains)
+    latest = result.path[:, -1]
+    status = np.array(["diverged" if c in diverged else "alive" for c in chains])
+    return {
+        "x": plottable(latest[:, 0]),
+        "y": plottable(latest[:, 1]),
+        "chain": chains,
+        "status": status,
+    }
+
+
+def running_estimate(result: SurfaceResult) -> dict[str, np.ndarray]:
+    """The running estimate's mean and standard-error band over the chains that did not
+    diverge (:func:`llc_explorer.explorer.model.mean_band`)."""
+    diverged = {chain for chain, _ in result.diverged_chains}
+    alive = [c for c in range(result.config.chains) if c not in diverged]
+    return mean_band(result.running_llc[alive], result.steps_done)

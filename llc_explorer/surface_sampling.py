@@ -1,0 +1,203 @@
+"""Sampling a two-parameter surface (:mod:`llc_explorer.surfaces`) and estimating its LLC.
+
+The same samplers, chain runner and estimator as for a DLN: chains start at ``w* = 0`` and
+sample ``exp(-n*beta*K(w) - (gamma/2)||w||^2)`` through :func:`llc_explorer.chains.run_chunk`
+with the surface's gradient estimator, recording every position ``w_t`` as well as the loss;
+``lambda_hat = n*beta * mean_{t >= B} L_{B_t}(w_t)`` per chain (``K(w*) = 0``), as in spec
+section 3. The result carries the exact ``lambda`` and the finite-temperature value
+:func:`llc_explorer.surfaces.tempered_llc` that an exact sampler would converge to.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from llc_explorer.chains import CHUNKS, init_chains
+from llc_explorer.config import check_float, check_int, check_run_length, sampler_settings
+from llc_explorer.estimator import ChainEstimate, Traces, chain_hyperparameters
+from llc_explorer.problem import problem_keys
+from llc_explorer.samplers import Potential
+from llc_explorer.surfaces import SurfaceGradient, get_surface, tempered_llc
+from llc_explorer.truth import LearningCoefficient
+
+SURFACE_SAMPLER_DEFAULTS: dict[str, dict[str, float]] = {
+    "sgld": {"step_size": 3e-5},
+    "rmsprop_sgld": {"step_size": 3e-6, "b2": 0.9999, "a": 0.1, "bias_correction": 1.0},
+    "adam_sgld": {"step_size": 1e-6, "b1": 0.9, "b2": 0.9999, "a": 0.1, "bias_correction": 1.0},
+    "sghmc": {"step_size": 3e-5, "friction": 0.1},
+    "sgnht": {"step_size": 3e-5, "diffusion": 0.01},
+}
+"""Default hyperparameters per sampler on the surfaces (n*beta = 1000, gamma = 1): chosen by
+``benchmarks/surface_defaults.py`` (see the README's Playground section)."""
+
+MAX_RECORDED = 20_000_000
+"""Most chain-steps a surface run records (positions: 8 bytes each)."""
+
+
+@dataclass(frozen=True)
+class SurfaceConfig:
+    """A fully resolved surface run (a sampler hyperparameter is ``None`` when unused)."""
+
+    surface: str
+    sampler: str
+    step_size: float
+    nbeta: float
+    gamma: float
+    noise: float
+    chains: int
+    steps: int
+    burn_in: float
+    seed: int
+    chunk_size: int
+    b1: float | None = None
+    b2: float | None = None
+    a: float | None = None
+    bias_correction: float | None = None
+    friction: float | None = None
+    diffusion: float | None = None
+
+    @property
+    def burn_in_steps(self) -> int:
+        """Number of leading steps discarded: ``floor(burn_in * steps)``."""
+        return int(self.burn_in * self.steps)
+
+
+def make_surface_config(
+    surface: str = "dln",
+    *,
+    sampler: str = "sgld",
+    step_size: float | None = None,
+    nbeta: float = 1000.0,
+    gamma: float = 1.0,
+    noise: float = 0.0,
+    chains: int = 32,
+    steps: int = 300_000,
+    burn_in: float = 0.5,
+    seed: int = 0,
+    chunk_size: int = 2000,
+    **hyperparameters: float | None,
+) -> SurfaceConfig:
+    """Validate the settings and fill every default; ``ValueError`` names a bad setting.
+
+    ``noise`` is the synthetic minibatch noise level ``sigma`` of
+    :class:`llc_explorer.surfaces.SurfaceGradient` (0: exact gradients); ``chunk_size`` is
+    the number of steps between two snapshots (the Playground's steps per frame).
+    """
+    get_surface(surface)
+    own = sampler_settings(sampler, step_size, hyperparameters, SURFACE_SAMPLER_DEFAULTS)
+    chains, steps, burn_in = check_run_length(chains, steps, burn_in)
+    if chains * steps > MAX_RECORDED:
+        raise ValueError(
+            f"chains x steps = {chains * steps:,} is over the {MAX_RECORDED:,} positions a "
+            "surface run records; lower chains or steps"
+        )
+    return SurfaceConfig(
+        surface=surface,
+        sampler=sampler,
+        nbeta=check_float("nbeta", nbeta, 0.0, open_low=True),
+        gamma=check_float("gamma", gamma, 0.0, open_low=True),
+        noise=check_float("noise", noise, 0.0, 1.0),
+        chains=chains,
+        steps=steps,
+        burn_in=burn_in,
+        seed=check_int("seed", seed, 0, 2**32 - 1),
+        chunk_size=check_int("chunk_size", chunk_size, 1),
+        **own,
+    )
+
+
+@dataclass(frozen=True)
+class SurfaceResult:
+    """A surface run's estimate after ``steps_done`` steps (complete when ``done``).
+
+    ``path`` holds every chain's positions, shape ``(chains, steps_done, 2)`` (a diverged
+    chain repeats its last finite position); ``running_llc`` the running estimate per chain
+    (NaN during burn-in); ``tempered_llc`` what an exact sampler converges to at this
+    ``n*beta`` and ``gamma``.
+    """
+
+    config: SurfaceConfig
+    truth: LearningCoefficient
+    tempered_llc: float
+    estimate: ChainEstimate
+    loss_trace: np.ndarray
+    running_llc: np.ndarray
+    path: np.ndarray
+    steps_done: int
+    compile_seconds: float
+
+    @property
+    def llc_mean(self) -> float:
+        """The mean over chains that did not diverge (NaN when all did or during burn-in)."""
+        return self.estimate.mean
+
+    @property
+    def llc_stderr(self) -> float:
+        """Standard error of :attr:`llc_mean`."""
+        return self.estimate.stderr
+
+    @property
+    def diverged_chains(self) -> list[tuple[int, int]]:
+        """``(chain, step)`` of every diverged chain."""
+        return self.estimate.diverged
+
+    @property
+    def done(self) -> bool:
+        """Whether every step has run."""
+        return self.steps_done == self.config.steps
+
+
+def stream_surface(config: SurfaceConfig) -> Iterator[SurfaceResult]:
+    """Run ``config`` chunk by chunk, yielding a :class:`SurfaceResult` after each chunk
+    (the last has ``done=True``). Closing the generator stops sampling."""
+    surface = get_surface(config.surface)
+    tempered = tempered_llc(config.surface, config.nbeta, config.gamma)
+    center = jnp.zeros(2, jnp.float32)
+    potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), center)
+    keys = jax.random.split(problem_keys(config.seed)[2], config.chains)
+    state = init_chains(config.sampler, center, chain_hyperparameters([config]), keys=keys)
+    traces = Traces(config, config.chains, 0.0)
+    path = np.zeros((config.chains, config.steps, 2), np.float32)
+    static = (config.sampler, SurfaceGradient(config.surface), config.chunk_size, True)
+    sigma, total = jnp.float32(config.noise), jnp.int32(config.steps)
+    compile_seconds = 0.0
+    for start in range(0, config.steps, config.chunk_size):
+        args = (state, sigma, potential, jnp.int32(start), total)
+        compiled, seconds = CHUNKS.get(static, args)
+        compile_seconds += seconds
+        state, losses, positions = compiled(*args)
+        done = min(start + config.chunk_size, config.steps)
+        traces.extend(start, np.asarray(losses)[:, : done - start])
+        path[:, start:done] = np.asarray(positions)[:, : done - start]
+        yield SurfaceResult(
+            config=config,
+            truth=surface.truth,
+            tempered_llc=tempered,
+            estimate=ChainEstimate.of(traces.running[:, done - 1], np.asarray(state.diverged_at)),
+            loss_trace=traces.loss[:, :done],
+            running_llc=traces.running[:, :done],
+            path=path[:, :done],
+            steps_done=done,
+            compile_seconds=compile_seconds,
+        )
+
+
+def estimate_surface_llc(surface: str = "dln", **settings: Any) -> SurfaceResult:
+    """Estimate the LLC of a two-parameter surface (``"dln"``, ``"crossing"``,
+    ``"regular"``, ``"quartic"``) with the settings of :func:`make_surface_config`."""
+    (result,) = deque(stream_surface(make_surface_config(surface, **settings)), maxlen=1)
+    return result
+
+
+def relative_error(result: SurfaceResult) -> float:
+    """``(lambda_hat - lambda) / lambda`` against the exact learning coefficient."""
+    truth = float(result.truth.llc)
+    return (result.llc_mean - truth) / truth if math.isfinite(result.llc_mean) else math.nan

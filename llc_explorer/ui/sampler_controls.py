@@ -1,0 +1,105 @@
+"""The widgets that choose a sampler and its hyperparameters (ipywidgets 8).
+
+The step size has a log slider and an exact entry, kept in sync; each sampler's own
+hyperparameters are shown only while that sampler is chosen, and choosing a sampler puts
+its default step size back. Widgets only: what the values mean is the caller's business.
+"""
+
+from __future__ import annotations
+
+import math
+
+import ipywidgets as widgets
+
+from llc_explorer.config import WIDGET_HYPERPARAMETERS
+from llc_explorer.samplers import SAMPLERS
+
+STYLE = {"description_width": "130px"}
+"""Room for every label, so the columns of controls line up."""
+
+
+def wide() -> widgets.Layout:
+    """The layout of one control in a settings column."""
+    return widgets.Layout(width="300px")
+
+
+def int_text(description: str, value: int) -> widgets.IntText:
+    """A labelled integer entry."""
+    return widgets.IntText(value=value, description=description, layout=wide(), style=STYLE)
+
+
+def float_text(description: str, value: float) -> widgets.FloatText:
+    """A labelled number entry."""
+    return widgets.FloatText(value=value, description=description, layout=wide(), style=STYLE)
+
+
+class SamplerControls:
+    """``widgets``: ``sampler`` (dropdown), ``step_size_slider`` (log scale, 10^low ...
+    10^high), ``step_size`` (the exact value) and the ``WIDGET_HYPERPARAMETERS`` entries, with
+    defaults from ``defaults`` (sampler -> hyperparameter -> value); ``box`` lays them out.
+    """
+
+    def __init__(
+        self,
+        defaults: dict[str, dict[str, float]],
+        sampler: str,
+        *,
+        decades: tuple[int, int],
+        label: str = "sampler",
+    ) -> None:
+        self.defaults = defaults
+        step = defaults[sampler]["step_size"]
+        self.widgets: dict[str, widgets.ValueWidget] = {
+            "sampler": widgets.Dropdown(
+                options=list(SAMPLERS), value=sampler, description=label, layout=wide(),
+                style=STYLE,
+            ),
+            "step_size_slider": widgets.FloatLogSlider(
+                value=step, base=10, min=decades[0], max=decades[1], step=0.1,
+                description="step size", readout_format=".1e", layout=wide(), style=STYLE,
+            ),
+            "step_size": float_text("step size (exact)", step),
+            **{name: float_text(name, self._default(name)) for name in WIDGET_HYPERPARAMETERS},
+        }  # fmt: skip
+        self.widgets["step_size_slider"].observe(self._slider_moved, "value")
+        self.widgets["step_size"].observe(self._step_typed, "value")
+        self.widgets["sampler"].observe(self._sampler_chosen, "value")
+        self._show_hyperparameters(sampler)
+        self.box = widgets.VBox(list(self.widgets.values()))
+
+    def _default(self, name: str) -> float:
+        return next(own[name] for own in self.defaults.values() if name in own)
+
+    def values(self) -> dict[str, float | str]:
+        """The sampler, the exact step size and the chosen sampler's own hyperparameters."""
+        sampler = self.widgets["sampler"].value
+        own = [name for name in WIDGET_HYPERPARAMETERS if name in self.defaults[sampler]]
+        return {name: self.widgets[name].value for name in ("sampler", "step_size", *own)}
+
+    def _slider_moved(self, change: dict) -> None:
+        """Copy a slider move to the exact entry, unless the slider only snapped to its grid
+        near the typed value (then the typed value stands)."""
+        exact = self.widgets["step_size"]
+        slider = self.widgets["step_size_slider"]
+        if not exact.value > 0 or (
+            abs(math.log10(change["new"]) - math.log10(exact.value)) > slider.step / 2
+        ):
+            exact.value = change["new"]
+
+    def _step_typed(self, change: dict) -> None:
+        value = change["new"]
+        slider = self.widgets["step_size_slider"]
+        if value > 0 and math.isfinite(value):
+            exponent = math.log10(value)
+            slider.min = min(slider.min, math.floor(exponent))
+            slider.max = max(slider.max, math.ceil(exponent))
+            slider.value = value
+
+    def _sampler_chosen(self, change: dict) -> None:
+        self.widgets["step_size"].value = self.defaults[change["new"]]["step_size"]
+        self._show_hyperparameters(change["new"])
+
+    def _show_hyperparameters(self, sampler: str) -> None:
+        for name in WIDGET_HYPERPARAMETERS:
+            shown = name in self.defaults[sampler]
+            self.widgets[name].layout.display = None if shown else "none"
