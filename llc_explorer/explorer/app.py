@@ -6,8 +6,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from html import escape
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -19,20 +18,11 @@ from llc_explorer.estimator import LLCResult, stream_batch, stream_config
 from llc_explorer.explorer.controls import Controls
 from llc_explorer.explorer.model import build_config, diagnostics, sweep_step_sizes
 from llc_explorer.explorer.views import RunPlots, SweepPlot, readout_html
+from llc_explorer.ui.notebook import load_bokehjs, problem_html
+from llc_explorer.ui.worker import Worker
 
 PUSH_INTERVAL = 0.15
 """Least seconds between two plot updates while sampling."""
-
-INVALID_STYLE = "color:#c00"
-
-
-def load_bokehjs() -> None:
-    """Load BokehJS into the notebook page from the installed bokeh package (no CDN): the
-    jupyter_bokeh widget renders with the page's ``window.Bokeh``."""
-    from bokeh.io import output_notebook
-    from bokeh.resources import INLINE
-
-    output_notebook(resources=INLINE, hide_banner=True)
 
 
 class Explorer:
@@ -76,9 +66,8 @@ class Explorer:
         self._status = "ready"
         self._diagnostics = (math.nan, math.nan)
         self._stale = False
-        self._stop = threading.Event()
         self._lock = threading.RLock()
-        self._thread: threading.Thread | None = None
+        self._worker = Worker("llc-explorer", self._set_status)
         self.ui.run.on_click(lambda _: self.run())
         self.ui.stop.on_click(lambda _: self.stop())
         self.ui.reset.on_click(lambda _: self.reset())
@@ -107,7 +96,7 @@ class Explorer:
     @property
     def running(self) -> bool:
         """Whether a run or sweep is sampling."""
-        return self._thread is not None and self._thread.is_alive()
+        return self._worker.running
 
     def run(self, block: bool = False) -> bool:
         """Start sampling with the current settings (stopping any run first); returns whether
@@ -115,7 +104,7 @@ class Explorer:
         config = self._validate()
         if config is None:
             return False
-        self._halt()
+        self._worker.halt()
         with self._lock:
             self.result = None
             self.plots.clear()
@@ -137,7 +126,7 @@ class Explorer:
         except ValueError as exc:
             self._set_status(f"sweep not started: {exc}")
             return False
-        self._halt()
+        self._worker.halt()
         with self._lock:
             self.sweep_results = []
             self.sweep_plot.clear()
@@ -145,17 +134,15 @@ class Explorer:
 
     def stop(self) -> None:
         """Ask the sampling thread to stop after its current chunk (returns at once)."""
-        self._stop.set()
+        self._worker.stop()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the sampling thread to end; returns whether it has."""
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return not self.running
+        return self._worker.wait(timeout)
 
     def reset(self) -> None:
         """Stop and wait for the thread, restore the default settings and clear the plots."""
-        self._halt()
+        self._worker.halt()
         self.ui.restore_defaults()
         with self._lock:
             self.result = None
@@ -166,44 +153,17 @@ class Explorer:
             self.sweep_plot.clear()
         self._set_status("ready")
 
-    def _halt(self) -> None:
-        """Stop any sampling thread and wait for it to end."""
-        self.stop()
-        self.wait()
-        self._stop.clear()
-
-    def _launch(self, target: Callable[[Any], None], work: Any, block: bool) -> bool:
-        """Start ``target(work)`` in the sampling thread (none may be running)."""
+    def _launch(self, target: Any, work: Any, block: bool) -> bool:
+        """Start ``target(work)`` in the sampling thread, the plots marked current."""
         self._stale = False
         self.plots.mark_stale(False)
-        self._thread = threading.Thread(
-            target=self._guarded, args=(target, work), name="llc-explorer", daemon=True
-        )
-        self._thread.start()
-        if block:
-            self.wait()
+        self._worker.start(target, work, block)
         return True
-
-    def _guarded(self, target: Callable[[Any], None], work: Any) -> None:
-        try:
-            target(work)
-        except Exception as exc:  # shown to the user, never raised into the notebook
-            self._set_status(f"error: {type(exc).__name__}: {exc}")
-
-    def _stream(self, stream: Iterator[Any]) -> Iterator[Any]:
-        """The snapshots of a run's ``stream``, ending early (generator closed) on Stop."""
-        try:
-            for result in stream:
-                yield result
-                if self._stop.is_set():
-                    return
-        finally:
-            stream.close()
 
     def _sample(self, config: LLCConfig) -> None:
         self._set_status("compiling / building data…")
         pushed = 0.0
-        for result in self._stream(stream_config(config)):
+        for result in self._worker.stream(stream_config(config)):
             self.result = result
             now = time.perf_counter()
             if now - pushed >= PUSH_INTERVAL:
@@ -224,7 +184,7 @@ class Explorer:
                 f"sweep: sampler {k + 1} of {len(by_sampler)} ({sampler}, "
                 f"{len(batch)} step sizes at once)"
             )
-            last = next(iter(deque(self._stream(stream_batch(batch)), maxlen=1)), None)
+            last = next(iter(deque(self._worker.stream(stream_batch(batch)), maxlen=1)), None)
             if last is None or not last[0].done:
                 self._set_status(self._stopped("sweep"))
                 return
@@ -260,8 +220,7 @@ class Explorer:
         else:
             problem = ""
         self.config = config
-        shown = f'<span style="{INVALID_STYLE}">{escape(problem)}</span>'
-        self.ui.message.value = shown if problem else ""
+        self.ui.message.value = problem_html(problem)
         self.ui.run.disabled = self.ui.sweep.disabled = config is None
         if not self.running:
             self._set_status("ready" if config else "invalid settings")

@@ -166,9 +166,9 @@ class Playground:
         return configs
 
     def _settings_changed(self, name: str) -> None:
-        if self.running:
-            self._worker.halt()
-            self._set_status("stopped: settings changed (press Run)")
+        stopped = self.running
+        self._worker.halt()
         if self._validate() and name.removeprefix("compare_") in (*REDRAW, "sampler"):
             self._draw()
-            self._set_status("ready")
+        if stopped:
+            self._set_status("stopped: settings changed (press Run)")

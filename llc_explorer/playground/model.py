@@ -107,17 +107,14 @@ def cloud_points(result: SurfaceResult) -> dict[str, np.ndarray]:
 
 
 def heads(result: SurfaceResult) -> dict[str, np.ndarray]:
-    """Every chain's latest position and whether it has diverged (where it stopped)."""
+    """Every chain's latest position, clipped to the plotted square (a chain that flew off
+    sits on its edge, in the direction it left), and whether it has diverged."""
     diverged = dict(result.diverged_chains)
     chains = np.arange(result.config.chains)
-    latest = result.path[:, -1]
+    half = box_half_width(result.config.gamma)
+    latest = np.clip(np.nan_to_num(result.path[:, -1].astype(np.float64)), -half, half)
     status = np.array(["diverged" if c in diverged else "alive" for c in chains])
-    return {
-        "x": plottable(latest[:, 0]),
-        "y": plottable(latest[:, 1]),
-        "chain": chains,
-        "status": status,
-    }
+    return {"x": latest[:, 0], "y": latest[:, 1], "chain": chains, "status": status}
 
 
 def running_estimate(result: SurfaceResult) -> dict[str, np.ndarray]:

@@ -1,0 +1,110 @@
+"""The Playground, headless: set widget values, run, and read the Bokeh sources."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from llc_explorer import SURFACES, Playground
+from llc_explorer.playground.model import CLOUD_POINTS, TRAIL_SEGMENTS
+
+FAST = {"steps": 20_000, "chunk_size": 5000, "frame_interval": 0.0}
+
+
+@pytest.fixture
+def app() -> Playground:
+    playground = Playground(**FAST)
+    yield playground
+    playground.stop()
+    playground.wait(30)
+
+
+def test_run_draws_trails_cloud_and_the_running_estimate(app: Playground) -> None:
+    assert app.run(block=True) and app.status == "done"
+    (result,) = app.results
+    panel = app.plots.panels[0]
+    src = {name: source.data for name, source in panel.sources.items()}
+    assert len(src["trails"]["x0"]) == 32 * TRAIL_SEGMENTS
+    assert np.all(np.diff(src["trails"]["alpha"][:TRAIL_SEGMENTS]) > 0)  # older is fainter
+    assert 0 < len(src["cloud"]["x"]) <= CLOUD_POINTS and np.isfinite(src["cloud"]["x"]).all()
+    assert list(src["heads"]["status"]) == ["alive"] * 32
+    assert src["llc"]["mean"][-1] == pytest.approx(result.llc_mean)
+    assert panel.exact.location == 0.5 and panel.tempered.location == result.tempered_llc
+    assert "0 of 32 chains diverged" in app.ui.readout.value
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_choosing_a_loss_redraws_its_contour_and_exact_line(app: Playground, name: str) -> None:
+    app.controls["surface"].value = name
+    panel = app.plots.panels[0]
+    assert SURFACES[name].formula in panel.surface_figure.title.text
+    assert panel.exact.location == float(SURFACES[name].truth.llc)
+    assert len(panel.contour.fill_renderer.data_source.data["xs"]) > 0
+    assert f"{SURFACES[name].truth.llc} (multiplicity" in app.ui.readout.value
+
+
+def test_compare_mode_runs_two_samplers_with_the_same_seed(app: Playground) -> None:
+    app.controls["compare"].value = True
+    assert app.plots.panels[1].layout.visible
+    app.controls["compare_sampler"].value = "sgld"  # same sampler and step: same chains
+    app.run(block=True)
+    left, right = app.results
+    np.testing.assert_array_equal(left.path, right.path)
+    app.controls["compare_sampler"].value = "sghmc"
+    app.run(block=True)
+    left, right = app.results
+    assert (left.config.sampler, right.config.sampler) == ("sgld", "sghmc")
+    # Same noise: from w* (where the gradient is 0) SGLD moves sqrt(eps) eta, SGHMC
+    # sqrt(alpha eps) eta with the same eta.
+    friction = right.config.friction
+    np.testing.assert_allclose(right.path[:, 1], np.sqrt(friction) * left.path[:, 1], rtol=1e-5)
+    assert not np.allclose(left.path[:, -1], right.path[:, -1])
+    assert "sghmc" in app.plots.panels[1].surface_figure.title.text
+
+
+def test_large_step_size_shows_diverged_chains_without_raising(app: Playground) -> None:
+    app.controls["step_size"].value = 0.05
+    app.run(block=True)
+    heads = app.plots.panels[0].sources["heads"].data
+    assert list(heads["status"]) == ["diverged"] * 32
+    assert np.isfinite(heads["x"]).all() and np.max(np.abs(heads["x"])) <= 3.0  # in the box
+    assert app.status == "done" and "32 of 32 chains diverged" in app.ui.readout.value
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("gamma", 0.0, "gamma must be a finite number in (0.0"),
+        ("chains", 0, "chains must be an int, at least 1"),
+        ("compare_step_size", -1.0, "compare sampler: step_size must be"),
+    ],
+)
+def test_invalid_settings_show_a_message_and_disable_run(
+    app: Playground, name: str, value: float, message: str
+) -> None:
+    app.controls["compare"].value = name.startswith("compare_")
+    app.controls[name].value = value
+    assert message in app.ui.message.value
+    assert app.ui.run.disabled and not app.run()
+    app.reset()
+    assert app.ui.message.value == "" and not app.ui.run.disabled
+
+
+def test_changing_a_setting_stops_the_run(app: Playground) -> None:
+    app.controls["steps"].value = 2_000_000
+    app.controls["chains"].value = 8
+    app.controls["chunk_size"].value = 500
+    app.run()
+    app.controls["seed"].value = 3
+    assert app.wait(10) and app.status.startswith("stopped: settings changed")
+
+
+def test_sampler_choice_restores_its_default_step_and_shows_its_hyperparameters(
+    app: Playground,
+) -> None:
+    app.controls["sampler"].value = "sghmc"
+    assert app.controls["step_size"].value == 3e-5
+    assert app.controls["friction"].layout.display is None
+    assert app.controls["b2"].layout.display == "none"
+    app.controls["sampler"].value = "rmsprop_sgld"
+    assert app.configs[0].b2 == 0.9999 and app.configs[0].friction is None
