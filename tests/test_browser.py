@@ -4,10 +4,14 @@ headless Chromium through Playwright (pytest-playwright's ``page`` fixture).
 JupyterLab: open ``notebooks/01_explorer.ipynb``, Run > Run All Cells, type a rank, step
 size, burn-in and step count into the widgets, press Run, wait until the LLC plot has points
 and the readout shows an estimate, press Stop, then type an invalid rank and see the
-message. Voila: the same notebook renders the explorer. Screenshots go to pytest's
-temporary folder; the one of the running explorer is copied to ``docs/explorer.png`` when
-that file is missing or ``LLC_EXPLORER_UPDATE_SCREENSHOT=1`` (so test runs leave the tree
-clean). Chromium is Debian's (``apt-get install chromium``); the tests skip without it.
+message. Voila: the same notebook renders the explorer. Playground: the cells of
+``notebooks/02_sgmcmc_tutorial.ipynb`` tagged ``playground`` run in JupyterLab; a short run
+draws trails and finishes, compare mode shows the second sampler, and a large step size
+shows every chain diverged. Screenshots go to pytest's temporary folder; those of the
+running explorer and playground are copied to ``docs/explorer.png`` and
+``docs/playground.png`` when missing or ``LLC_EXPLORER_UPDATE_SCREENSHOT=1`` (so test runs
+leave the tree clean). Chromium is Debian's (``apt-get install chromium``); the tests skip
+without it.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ expect = playwright_sync.expect
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "01_explorer.ipynb"
 SCREENSHOT = ROOT / "docs" / "explorer.png"
+TUTORIAL = ROOT / "notebooks" / "02_sgmcmc_tutorial.ipynb"
+PLAYGROUND = "playground.ipynb"
+PLAYGROUND_SCREENSHOT = ROOT / "docs" / "playground.png"
 CHROMIUM = Path(os.environ.get("LLC_EXPLORER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
@@ -160,9 +167,14 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def notebook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A temporary server root holding a copy of the explorer notebook."""
+    """A temporary server root holding a copy of the explorer notebook and a notebook of the
+    tutorial's cells tagged ``playground``."""
     root = tmp_path_factory.mktemp("notebooks")
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    tutorial = json.loads(TUTORIAL.read_text())
+    cells = [c for c in tutorial["cells"] if "playground" in c["metadata"].get("tags", [])]
+    setup = {**tutorial["cells"][1], "source": ["FAST = True\n"]}
+    (root / PLAYGROUND).write_text(json.dumps({**tutorial, "cells": [setup, *cells]}))
     return root
 
 
@@ -264,6 +276,65 @@ def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshot
     if os.environ.get("LLC_EXPLORER_UPDATE_SCREENSHOT") == "1" or not SCREENSHOT.exists():
         SCREENSHOT.parent.mkdir(exist_ok=True)
         shutil.copy(screenshots / "jupyterlab_running.png", SCREENSHOT)
+
+
+TRAILS_JS = """() => {
+    // Rows of the playground's trail sources (columns x0 and alpha) in BokehJS's documents
+    let most = 0;
+    for (const doc of Bokeh.documents) {
+        for (const model of doc.all_models) {
+            const data = model.data instanceof Map ? Object.fromEntries(model.data) : model.data;
+            if (data && data.x0 && data.alpha) {
+                most = Math.max(most, data.x0.length);
+            }
+        }
+    }
+    return most;
+}"""
+
+
+def test_playground_runs_compares_and_diverges_in_jupyterlab(
+    page, jupyterlab: str, screenshots: Path
+):
+    base = jupyterlab.removesuffix("/api/status")
+    page.set_default_timeout(60_000)
+    # its own workspace: the explorer's notebook, open in the default one, stays out of it
+    page.goto(f"{base}/lab/workspaces/playground/tree/{PLAYGROUND}")
+    kernel_idle = page.get_by_role("button", name=re.compile(r"\| Idle$"))
+    expect(kernel_idle).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
+    page.locator(".jp-Notebook:visible").first.click()
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+    steps = widget_input(page, "steps")
+    expect(steps).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
+    readout = page.locator(".widget-html", has_text="exact λ").first
+    expect(readout).to_contain_text("ready", timeout=60_000)
+    expect(readout).to_contain_text("1/2 (multiplicity 2")
+
+    type_value(page, "steps", "40000")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(readout).to_contain_text("done", timeout=RUN_SECONDS * 1000)
+    expect(readout).to_contain_text("0 of 32 chains diverged")
+    page.wait_for_function(f"({TRAILS_JS})() > 0", timeout=60_000)
+    page.wait_for_timeout(1000)  # let BokehJS draw the last frame
+    playground = page.locator(".jp-OutputArea-output").filter(has=steps).first
+    playground.screenshot(path=screenshots / "playground.png")
+
+    page.get_by_text("compare two samplers (same seed)").click()
+    expect(page.get_by_text("compare with")).to_be_visible()
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(readout).to_contain_text("rmsprop_sgld", timeout=60_000)
+    expect(readout).to_contain_text("done", timeout=RUN_SECONDS * 1000)
+
+    type_value(page, "step size (exact)", "0.05")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(readout).to_contain_text("32 of 32 chains diverged", timeout=RUN_SECONDS * 1000)
+    page.screenshot(path=screenshots / "playground_diverged.png", full_page=True)
+
+    update = os.environ.get("LLC_EXPLORER_UPDATE_SCREENSHOT") == "1"
+    if update or not PLAYGROUND_SCREENSHOT.exists():
+        shutil.copy(screenshots / "playground.png", PLAYGROUND_SCREENSHOT)
 
 
 def test_explorer_renders_in_voila(page, voila: str, screenshots: Path):

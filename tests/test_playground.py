@@ -29,7 +29,8 @@ def test_run_draws_trails_cloud_and_the_running_estimate(app: Playground) -> Non
     assert 0 < len(src["cloud"]["x"]) <= CLOUD_POINTS and np.isfinite(src["cloud"]["x"]).all()
     assert list(src["heads"]["status"]) == ["alive"] * 32
     assert src["llc"]["mean"][-1] == pytest.approx(result.llc_mean)
-    assert panel.exact.location == 0.5 and panel.tempered.location == result.tempered_llc
+    assert src["targets"]["exact"] == [0.5, 0.5]
+    assert src["targets"]["tempered"] == [result.tempered_llc] * 2
     assert "0 of 32 chains diverged" in app.ui.readout.value
 
 
@@ -38,7 +39,6 @@ def test_choosing_a_loss_redraws_its_contour_and_exact_line(app: Playground, nam
     app.controls["surface"].value = name
     panel = app.plots.panels[0]
     assert SURFACES[name].formula in panel.surface_figure.title.text
-    assert panel.exact.location == float(SURFACES[name].truth.llc)
     assert len(panel.contour.fill_renderer.data_source.data["xs"]) > 0
     assert f"{SURFACES[name].truth.llc} (multiplicity" in app.ui.readout.value
 

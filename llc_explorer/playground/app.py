@@ -69,10 +69,10 @@ class Playground:
         self.ui.reset.on_click(lambda _: self.reset())
         for name, widget in self.controls.items():
             widget.observe(lambda change, name=name: self._settings_changed(name), "value")
+        self._validate()
+        self._draw()  # before the document goes to the browser, so it starts drawn
         main = widgets.VBox([self.ui.readout, BokehModel(self.plots.layout)])
         self.root = widgets.HBox([self.ui.panel, main])
-        self._validate()
-        self._draw()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         load_bokehjs()

@@ -7,11 +7,10 @@ data and a few annotation numbers.
 
 from __future__ import annotations
 
-import math
 from html import escape
 
 from bokeh.layouts import column, row
-from bokeh.models import CDSView, ColumnDataSource, GroupFilter, HoverTool, Span
+from bokeh.models import CDSView, ColumnDataSource, GroupFilter, HoverTool
 from bokeh.palettes import Greys256, Viridis256
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
@@ -34,6 +33,7 @@ EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
     "cloud": ("x", "y"),
     "heads": ("x", "y", "chain", "status"),
     "llc": ("step", "mean", "lower", "upper"),
+    "targets": ("step", "exact", "tempered"),
 }
 """The columns of each source of a panel, by name."""
 
@@ -59,7 +59,7 @@ class SurfacePanel:
         self.sources = {name: ColumnDataSource(empty(name)) for name in EMPTY_COLUMNS}
         src = self.sources
         surface = figure(
-            title="", height=380, width=380, match_aspect=True,
+            title="surface", height=380, width=380, match_aspect=True,
             x_axis_label="w₁", y_axis_label="w₂", tools="pan,wheel_zoom,box_zoom,reset,save",
         )  # fmt: skip
         self.contour = surface.contour(
@@ -90,10 +90,11 @@ class SurfacePanel:
         llc.varea("step", "lower", "upper", source=src["llc"], color=color, fill_alpha=0.25,
                   legend_label="± stderr")  # fmt: skip
         llc.line("step", "mean", source=src["llc"], color=color, line_width=2, legend_label="λ̂")
-        self.exact = Span(dimension="width", location=0, line_color="black", line_width=2)
-        self.tempered = Span(dimension="width", location=0, line_color="black", line_dash="dashed")
-        llc.add_layout(self.exact)
-        llc.add_layout(self.tempered)
+        llc.line("step", "exact", source=src["targets"], color="black", line_width=2,
+                 legend_label="exact λ")  # fmt: skip
+        llc.line("step", "tempered", source=src["targets"], color="black", line_dash="dashed",
+                 legend_label="exact sampler at this n·β")  # fmt: skip
+        llc.legend.background_fill_alpha = 0.6
         legend_hides(llc)
         self.surface_figure, self.llc_figure = surface, llc
         self.layout = column(surface, llc)
@@ -108,8 +109,6 @@ class SurfacePanel:
         for axis in ranges:
             axis.start, axis.end = -half, half
         surface = get_surface(config.surface)
-        self.exact.location = float(surface.truth.llc)
-        self.tempered.location = math.nan
         self.surface_figure.title.text = f"{config.sampler} on K(w) = {surface.formula}"
         self.clear()
 
@@ -119,7 +118,11 @@ class SurfacePanel:
         self.sources["cloud"].data = cloud_points(result)
         self.sources["heads"].data = heads(result)
         self.sources["llc"].data = running_estimate(result)
-        self.tempered.location = result.tempered_llc
+        self.sources["targets"].data = {
+            "step": [0, result.config.steps],
+            "exact": [float(result.truth.llc)] * 2,
+            "tempered": [result.tempered_llc] * 2,
+        }
 
     def clear(self) -> None:
         """Empty the chains' plots."""
