@@ -44,10 +44,27 @@ WIDGET_HYPERPARAMETERS = ("b1", "b2", "a", "friction", "diffusion")
 default)."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class SamplerRun:
+    """What every run config has: the sampler's own hyperparameters (``None`` when the
+    sampler does not use one) and the burn-in arithmetic over ``steps`` and ``burn_in``."""
+
+    b1: float | None = None
+    b2: float | None = None
+    a: float | None = None
+    bias_correction: float | None = None
+    friction: float | None = None
+    diffusion: float | None = None
+
+    @property
+    def burn_in_steps(self) -> int:
+        """Number of leading steps discarded: ``floor(burn_in * steps)``."""
+        return int(self.burn_in * self.steps)
+
+
 @dataclass(frozen=True)
-class LLCConfig:
-    """A fully resolved LLC estimation run: every field has its final value (a sampler
-    hyperparameter is ``None`` when the sampler does not use it)."""
+class LLCConfig(SamplerRun):
+    """A fully resolved LLC estimation run: every field has its final value."""
 
     widths: tuple[int, ...]
     rank: int
@@ -64,17 +81,6 @@ class LLCConfig:
     noise: float
     input_dist: str
     chunk_size: int
-    b1: float | None = None
-    b2: float | None = None
-    a: float | None = None
-    bias_correction: float | None = None
-    friction: float | None = None
-    diffusion: float | None = None
-
-    @property
-    def burn_in_steps(self) -> int:
-        """Number of leading steps discarded: ``floor(burn_in * steps)``."""
-        return int(self.burn_in * self.steps)
 
     def as_dict(self) -> dict[str, Any]:
         """The config as plain JSON-ready values."""

@@ -10,7 +10,6 @@ section 3. The result carries the exact ``lambda`` and the finite-temperature va
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +20,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from llc_explorer.chains import CHUNKS, init_chains
-from llc_explorer.config import check_float, check_int, check_run_length, sampler_settings
+from llc_explorer.config import (
+    SamplerRun,
+    check_float,
+    check_int,
+    check_run_length,
+    sampler_settings,
+)
 from llc_explorer.estimator import ChainEstimate, Traces, chain_hyperparameters
 from llc_explorer.problem import problem_keys
 from llc_explorer.samplers import Potential
@@ -43,8 +48,8 @@ MAX_RECORDED = 20_000_000
 
 
 @dataclass(frozen=True)
-class SurfaceConfig:
-    """A fully resolved surface run (a sampler hyperparameter is ``None`` when unused)."""
+class SurfaceConfig(SamplerRun):
+    """A fully resolved surface run: every field has its final value."""
 
     surface: str
     sampler: str
@@ -57,17 +62,6 @@ class SurfaceConfig:
     burn_in: float
     seed: int
     chunk_size: int
-    b1: float | None = None
-    b2: float | None = None
-    a: float | None = None
-    bias_correction: float | None = None
-    friction: float | None = None
-    diffusion: float | None = None
-
-    @property
-    def burn_in_steps(self) -> int:
-        """Number of leading steps discarded: ``floor(burn_in * steps)``."""
-        return int(self.burn_in * self.steps)
 
 
 def make_surface_config(
@@ -195,9 +189,3 @@ def estimate_surface_llc(surface: str = "dln", **settings: Any) -> SurfaceResult
     ``"regular"``, ``"quartic"``) with the settings of :func:`make_surface_config`."""
     (result,) = deque(stream_surface(make_surface_config(surface, **settings)), maxlen=1)
     return result
-
-
-def relative_error(result: SurfaceResult) -> float:
-    """``(lambda_hat - lambda) / lambda`` against the exact learning coefficient."""
-    truth = float(result.truth.llc)
-    return (result.llc_mean - truth) / truth if math.isfinite(result.llc_mean) else math.nan

@@ -60,19 +60,26 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
 
-LLC_POINTS_JS = """() => {
-    // Rows of the explorer's "mean" source (the LLC plot's mean line) in BokehJS's documents
+
+def source_rows_js(column: str, other: str) -> str:
+    """A JS function giving the most rows of any BokehJS data source in the page that has
+    columns ``column`` and ``other``."""
+    return f"""() => {{
     let most = 0;
-    for (const doc of Bokeh.documents) {
-        for (const model of doc.all_models) {
+    for (const doc of Bokeh.documents) {{
+        for (const model of doc.all_models) {{
             const data = model.data instanceof Map ? Object.fromEntries(model.data) : model.data;
-            if (data && data.mean && data.lower) {
-                most = Math.max(most, data.mean.length);
-            }
-        }
-    }
+            if (data && data.{column} && data.{other}) {{
+                most = Math.max(most, data.{column}.length);
+            }}
+        }}
+    }}
     return most;
-}"""
+}}"""
+
+
+LLC_POINTS_JS = source_rows_js("mean", "lower")  # the explorer's LLC plot's mean line
+TRAILS_JS = source_rows_js("x0", "alpha")  # the playground's chain trails
 
 
 @pytest.fixture(scope="session")
@@ -228,15 +235,21 @@ def type_value(page, label: str, value: str) -> None:
     box.press("Enter")
 
 
-def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshots: Path):
+def run_all_cells(page, jupyterlab: str, notebook: str, workspace: str) -> None:
+    """Open ``notebook`` in its own JupyterLab workspace (so notebooks opened by other tests
+    stay out of it), wait for its kernel, and Run > Run All Cells."""
     base = jupyterlab.removesuffix("/api/status")
     page.set_default_timeout(60_000)
-    page.goto(f"{base}/lab/tree/{NOTEBOOK.name}")
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{notebook}")
     kernel_idle = page.get_by_role("button", name=re.compile(r"\| Idle$"))
     expect(kernel_idle).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
-    page.locator(".jp-Notebook").first.click()
+    page.locator(".jp-Notebook:visible").first.click()
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+
+
+def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshots: Path):
+    run_all_cells(page, jupyterlab, NOTEBOOK.name, workspace="explorer")
 
     rank = widget_input(page, "rank")
     expect(rank).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
@@ -278,33 +291,10 @@ def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshot
         shutil.copy(screenshots / "jupyterlab_running.png", SCREENSHOT)
 
 
-TRAILS_JS = """() => {
-    // Rows of the playground's trail sources (columns x0 and alpha) in BokehJS's documents
-    let most = 0;
-    for (const doc of Bokeh.documents) {
-        for (const model of doc.all_models) {
-            const data = model.data instanceof Map ? Object.fromEntries(model.data) : model.data;
-            if (data && data.x0 && data.alpha) {
-                most = Math.max(most, data.x0.length);
-            }
-        }
-    }
-    return most;
-}"""
-
-
 def test_playground_runs_compares_and_diverges_in_jupyterlab(
     page, jupyterlab: str, screenshots: Path
 ):
-    base = jupyterlab.removesuffix("/api/status")
-    page.set_default_timeout(60_000)
-    # its own workspace: the explorer's notebook, open in the default one, stays out of it
-    page.goto(f"{base}/lab/workspaces/playground/tree/{PLAYGROUND}")
-    kernel_idle = page.get_by_role("button", name=re.compile(r"\| Idle$"))
-    expect(kernel_idle).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
-    page.locator(".jp-Notebook:visible").first.click()
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+    run_all_cells(page, jupyterlab, PLAYGROUND, workspace="playground")
 
     steps = widget_input(page, "steps")
     expect(steps).to_be_visible(timeout=WIDGETS_SECONDS * 1000)

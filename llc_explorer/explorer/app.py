@@ -12,20 +12,19 @@ from typing import Any
 import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
-from llc_explorer.cache import enable_compilation_cache
 from llc_explorer.config import LLCConfig
 from llc_explorer.estimator import LLCResult, stream_batch, stream_config
 from llc_explorer.explorer.controls import Controls
 from llc_explorer.explorer.model import build_config, diagnostics, sweep_step_sizes
 from llc_explorer.explorer.views import RunPlots, SweepPlot, readout_html
-from llc_explorer.ui.notebook import load_bokehjs, problem_html
-from llc_explorer.ui.worker import Worker
+from llc_explorer.ui.app import SamplingApp
+from llc_explorer.ui.notebook import problem_html
 
 PUSH_INTERVAL = 0.15
 """Least seconds between two plot updates while sampling."""
 
 
-class Explorer:
+class Explorer(SamplingApp):
     """Estimate the LLC of a deep linear network interactively and watch the chains.
 
     Shown as the last line of a notebook cell (BokehJS is loaded inline, so it works
@@ -53,7 +52,8 @@ class Explorer:
     def __init__(
         self, widths: Sequence[int] | None = None, rank: int | None = None, **settings: Any
     ) -> None:
-        enable_compilation_cache()
+        self._lock = threading.RLock()
+        super().__init__("llc-explorer")
         self.ui = Controls()
         self.ui.set_values(widths=widths, rank=rank, **settings)
         self.controls = self.ui.widgets
@@ -63,11 +63,8 @@ class Explorer:
         self.config: LLCConfig | None = None
         self.result: LLCResult | None = None
         self.sweep_results: list[LLCResult] = []
-        self._status = "ready"
         self._diagnostics = (math.nan, math.nan)
         self._stale = False
-        self._lock = threading.RLock()
-        self._worker = Worker("llc-explorer", self._set_status)
         self.ui.run.on_click(lambda _: self.run())
         self.ui.stop.on_click(lambda _: self.stop())
         self.ui.reset.on_click(lambda _: self.reset())
@@ -83,20 +80,6 @@ class Explorer:
         main = widgets.VBox([self.ui.readout, tabs], layout=widgets.Layout(flex="1"))
         self.root = widgets.HBox([self.ui.settings_panel, main])
         self._validate()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        load_bokehjs()
-        return self.root._repr_mimebundle_(**kwargs)
-
-    @property
-    def status(self) -> str:
-        """The current status message (also shown first in the readout)."""
-        return self._status
-
-    @property
-    def running(self) -> bool:
-        """Whether a run or sweep is sampling."""
-        return self._worker.running
 
     def run(self, block: bool = False) -> bool:
         """Start sampling with the current settings (stopping any run first); returns whether
@@ -131,14 +114,6 @@ class Explorer:
             self.sweep_results = []
             self.sweep_plot.clear()
         return self._launch(self._sweep, configs, block)
-
-    def stop(self) -> None:
-        """Ask the sampling thread to stop after its current chunk (returns at once)."""
-        self._worker.stop()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the sampling thread to end; returns whether it has."""
-        return self._worker.wait(timeout)
 
     def reset(self) -> None:
         """Stop and wait for the thread, restore the default settings and clear the plots."""
@@ -206,10 +181,10 @@ class Explorer:
 
     def _set_status(self, status: str) -> None:
         with self._lock:
-            self._status = status
-            self.ui.readout.value = readout_html(
-                self.config, self.result, status, *self._diagnostics
-            )
+            super()._set_status(status)
+
+    def _show_status(self, status: str) -> None:
+        self.ui.readout.value = readout_html(self.config, self.result, status, *self._diagnostics)
 
     def _validate(self) -> LLCConfig | None:
         """Build the config from the widgets; show any problem and enable Run accordingly."""

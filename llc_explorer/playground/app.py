@@ -9,13 +9,12 @@ from typing import Any
 import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
-from llc_explorer.cache import enable_compilation_cache
 from llc_explorer.playground.controls import Controls
 from llc_explorer.playground.model import build_configs
 from llc_explorer.playground.views import PlaygroundPlots, readout_html
 from llc_explorer.surface_sampling import SurfaceConfig, SurfaceResult, stream_surface
-from llc_explorer.ui.notebook import load_bokehjs, problem_html
-from llc_explorer.ui.worker import Worker
+from llc_explorer.ui.app import SamplingApp
+from llc_explorer.ui.notebook import problem_html
 
 FRAME_INTERVAL = 0.05
 """Least seconds between two frames while sampling (at most 20 frames a second)."""
@@ -29,7 +28,7 @@ def lockstep(streams: list[Iterator[SurfaceResult]]) -> Iterator[tuple[SurfaceRe
     yield from zip(*streams, strict=True)
 
 
-class Playground:
+class Playground(SamplingApp):
     """Watch SGMCMC samplers move on two-parameter losses with a known learning coefficient.
 
     Shown as the last line of a notebook cell. Choose a loss ``K(w)`` (the smallest DLN
@@ -54,7 +53,7 @@ class Playground:
     """
 
     def __init__(self, *, frame_interval: float = FRAME_INTERVAL, **settings: Any) -> None:
-        enable_compilation_cache()
+        super().__init__("llc-playground")
         self.frame_interval = frame_interval
         self.ui = Controls()
         self.ui.set_values(**settings)
@@ -62,8 +61,6 @@ class Playground:
         self.plots = PlaygroundPlots()
         self.configs: list[SurfaceConfig] = []
         self.results: list[SurfaceResult | None] = []
-        self._status = "ready"
-        self._worker = Worker("llc-playground", self._set_status)
         self.ui.run.on_click(lambda _: self.run())
         self.ui.stop.on_click(lambda _: self.stop())
         self.ui.reset.on_click(lambda _: self.reset())
@@ -73,20 +70,6 @@ class Playground:
         self._draw()  # before the document goes to the browser, so it starts drawn
         main = widgets.VBox([self.ui.readout, BokehModel(self.plots.layout)])
         self.root = widgets.HBox([self.ui.panel, main])
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        load_bokehjs()
-        return self.root._repr_mimebundle_(**kwargs)
-
-    @property
-    def status(self) -> str:
-        """The current status message (also shown first in the readout)."""
-        return self._status
-
-    @property
-    def running(self) -> bool:
-        """Whether chains are sampling."""
-        return self._worker.running
 
     def run(self, block: bool = False) -> bool:
         """Start sampling with the current settings (stopping any run first); returns whether
@@ -98,14 +81,6 @@ class Playground:
         self._draw()
         self._worker.start(self._sample, configs, block)
         return True
-
-    def stop(self) -> None:
-        """Stop sampling after the current frame (returns at once)."""
-        self._worker.stop()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait for sampling to end; returns whether it has."""
-        return self._worker.wait(timeout)
 
     def reset(self) -> None:
         """Stop, restore the default settings and clear the plots."""
@@ -145,8 +120,7 @@ class Playground:
         for panel, config in zip(self.plots.panels, self.configs, strict=False):
             panel.draw_surface(config)
 
-    def _set_status(self, status: str) -> None:
-        self._status = status
+    def _show_status(self, status: str) -> None:
         self.ui.readout.value = readout_html(self.configs, self.results, status)
 
     def _validate(self) -> list[SurfaceConfig]:
