@@ -44,7 +44,16 @@ SURFACE_SAMPLER_DEFAULTS: dict[str, dict[str, float]] = {
 ``benchmarks/surface_defaults.py`` (see the README's Playground section)."""
 
 MAX_RECORDED = 20_000_000
-"""Most chain-steps a surface run records (positions: 8 bytes each)."""
+"""Most chain-steps a surface run records (20 bytes each: position, loss, running estimate)."""
+
+MAX_CHUNK = 100_000
+"""Most steps per chunk (the compiled scan's length)."""
+
+MAX_NBETA = 1e12
+"""Largest ``n*beta`` (the float32 potential and the quadrature stay accurate below it)."""
+
+GAMMA_RANGE = (1e-6, 1e6)
+"""Allowed localisation strengths (the plotted square is ``3/sqrt(gamma)`` wide)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,8 @@ def make_surface_config(
 
     ``noise`` is the synthetic minibatch noise level ``sigma`` of
     :class:`llc_explorer.surfaces.SurfaceGradient` (0: exact gradients); ``chunk_size`` is
-    the number of steps between two snapshots (the Playground's steps per frame).
+    the number of steps between two snapshots (the Playground's steps per frame), at most
+    ``steps``.
     """
     get_surface(surface)
     own = sampler_settings(sampler, step_size, hyperparameters, SURFACE_SAMPLER_DEFAULTS)
@@ -96,14 +106,14 @@ def make_surface_config(
     return SurfaceConfig(
         surface=surface,
         sampler=sampler,
-        nbeta=check_float("nbeta", nbeta, 0.0, open_low=True),
-        gamma=check_float("gamma", gamma, 0.0, open_low=True),
+        nbeta=check_float("nbeta", nbeta, 0.0, MAX_NBETA, open_low=True),
+        gamma=check_float("gamma", gamma, *GAMMA_RANGE),
         noise=check_float("noise", noise, 0.0, 1.0),
         chains=chains,
         steps=steps,
         burn_in=burn_in,
         seed=check_int("seed", seed, 0, 2**32 - 1),
-        chunk_size=check_int("chunk_size", chunk_size, 1),
+        chunk_size=min(check_int("chunk_size", chunk_size, 1, MAX_CHUNK), steps),
         **own,
     )
 

@@ -74,9 +74,12 @@ def test_large_step_size_shows_diverged_chains_without_raising(app: Playground) 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("gamma", 0.0, "gamma must be a finite number in (0.0"),
+        ("gamma", 0.0, "gamma must be a finite number in [1e-06"),
         ("chains", 0, "chains must be an int, at least 1"),
         ("compare_step_size", -1.0, "compare sampler: step_size must be"),
+        ("nbeta", 1e300, "nbeta must be a finite number in (0.0, 1000000000000.0]"),
+        ("gamma", 1e-300, "gamma must be a finite number in [1e-06, 1000000.0]"),
+        ("chunk_size", 10**8, "chunk_size must be an int, at least 1, at most 100000"),
     ],
 )
 def test_invalid_settings_show_a_message_and_disable_run(
@@ -90,13 +93,45 @@ def test_invalid_settings_show_a_message_and_disable_run(
     assert app.ui.message.value == "" and not app.ui.run.disabled
 
 
-def test_changing_a_setting_stops_the_run(app: Playground) -> None:
+@pytest.mark.parametrize(("name", "value"), [("seed", 3), ("step_size", 2e-5)])
+def test_changing_a_setting_stops_the_run(app: Playground, name: str, value: float) -> None:
     app.controls["steps"].value = 2_000_000
     app.controls["chains"].value = 8
     app.controls["chunk_size"].value = 500
     app.run()
-    app.controls["seed"].value = 3
-    assert app.wait(10) and app.status.startswith("stopped: settings changed")
+    app.controls[name].value = value  # the step size also moves its slider: two callbacks
+    assert app.wait(10) and app.status == "stopped: settings changed (press Run)"
+
+
+def test_a_finished_run_goes_stale_and_keeps_its_own_settings_in_the_readout(
+    app: Playground,
+) -> None:
+    app.run(block=True)
+    app.controls["steps"].value = 50_000
+    assert "stale" in app.plots.panels[0].surface_figure.title.text
+    assert "step 20,000 of 20,000" in app.ui.readout.value  # the run shown, not the new one
+    app.run(block=True)
+    assert "stale" not in app.plots.panels[0].surface_figure.title.text
+
+
+def test_a_loss_chosen_while_settings_are_invalid_is_drawn_once_they_are_valid(
+    app: Playground,
+) -> None:
+    app.controls["steps"].value = 0
+    app.controls["surface"].value = "quartic"
+    app.controls["compare"].value = True
+    assert not app.plots.panels[1].layout.visible  # nothing drawn while invalid
+    app.controls["steps"].value = 20_000
+    assert SURFACES["quartic"].formula in app.plots.panels[0].surface_figure.title.text
+    assert app.plots.panels[1].layout.visible
+
+
+def test_reset_restores_the_settings_it_was_created_with(app: Playground) -> None:
+    app.controls["steps"].value = 1234
+    app.controls["sampler"].value = "sgnht"
+    app.reset()
+    assert app.controls["steps"].value == FAST["steps"]
+    assert app.controls["sampler"].value == "sgld" and app.status == "ready"
 
 
 def test_sampler_choice_restores_its_default_step_and_shows_its_hyperparameters(

@@ -155,9 +155,8 @@ def mean_and_stderr(running: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def mean_band(running: np.ndarray, steps_done: int) -> dict[str, np.ndarray]:
     """Plot data of the running estimates ``running`` (chains x steps): their mean and a
     band of one standard error (none where undefined) at the :func:`kept_steps`."""
-    mean, stderr = mean_and_stderr(running)
     keep = kept_steps(steps_done)
-    mean, stderr = mean[keep], stderr[keep]
+    mean, stderr = mean_and_stderr(running[:, keep])
     band = np.where(np.isfinite(stderr), stderr, 0.0)
     return {
         "step": keep,

@@ -19,9 +19,6 @@ from llc_explorer.ui.notebook import problem_html
 FRAME_INTERVAL = 0.05
 """Least seconds between two frames while sampling (at most 20 frames a second)."""
 
-REDRAW = ("surface", "nbeta", "gamma", "compare")
-"""Settings whose change redraws the surface (and clears the chains) at once."""
-
 
 def lockstep(streams: list[Iterator[SurfaceResult]]) -> Iterator[tuple[SurfaceResult, ...]]:
     """One snapshot of every stream at a time (the streams have the same chunks)."""
@@ -42,10 +39,12 @@ class Playground(SamplingApp):
     (:class:`llc_explorer.surfaces.SurfaceGradient`).
 
     Rules: frames come at most every ``frame_interval`` seconds (0: as fast as the chains
-    run); changing any setting stops a run, and changing the loss, ``n*beta``, ``gamma`` or
-    the comparison redraws the surface; invalid settings show a red message beside the
-    controls and disable Run; diverged chains are drawn as red crosses where they stopped
-    and counted in the readout. Nothing raises.
+    run); changing any setting stops a run; changing the loss, ``n*beta``, ``gamma`` or a
+    panel's sampler redraws the surfaces, any other change marks the plots stale until the
+    next Run; invalid settings show a red message beside the controls and disable Run;
+    diverged chains are drawn as red crosses on the edge of the square where they left, and
+    counted in the readout; Reset restores the settings the Playground was created with.
+    Nothing raises.
 
     Test hooks: ``controls`` (widgets by name), ``plots`` (its ``panels`` hold the Bokeh
     ``sources``), ``configs``, ``results``, ``status``, ``run``, ``stop``, ``wait``,
@@ -57,10 +56,13 @@ class Playground(SamplingApp):
         self.frame_interval = frame_interval
         self.ui = Controls()
         self.ui.set_values(**settings)
+        self.ui.keep_as_defaults()  # Reset comes back to these settings
         self.controls = self.ui.widgets
         self.plots = PlaygroundPlots()
         self.configs: list[SurfaceConfig] = []
         self.results: list[SurfaceResult | None] = []
+        self._drawn: tuple = ()
+        self._interrupted = False
         self.ui.run.on_click(lambda _: self.run())
         self.ui.stop.on_click(lambda _: self.stop())
         self.ui.reset.on_click(lambda _: self.reset())
@@ -74,10 +76,11 @@ class Playground(SamplingApp):
     def run(self, block: bool = False) -> bool:
         """Start sampling with the current settings (stopping any run first); returns whether
         it started. ``block`` waits until it ends."""
+        self._worker.halt()
         configs = self._validate()
         if not configs:
             return False
-        self._worker.halt()
+        self._interrupted = False
         self._draw()
         self._worker.start(self._sample, configs, block)
         return True
@@ -86,6 +89,7 @@ class Playground(SamplingApp):
         """Stop, restore the default settings and clear the plots."""
         self._worker.halt()
         self.ui.restore_defaults()
+        self._interrupted = False
         self._draw()
         self._set_status("ready")
 
@@ -117,8 +121,10 @@ class Playground(SamplingApp):
         """Redraw each shown panel's surface for the current settings (clearing chains)."""
         self.results = [None] * len(self.configs)
         self.plots.set_compare(len(self.configs) == 2)
+        self.plots.mark_stale(False)
         for panel, config in zip(self.plots.panels, self.configs, strict=False):
             panel.draw_surface(config)
+        self._drawn = drawn_key(self.configs)
 
     def _show_status(self, status: str) -> None:
         self.ui.readout.value = readout_html(self.configs, self.results, status)
@@ -133,16 +139,27 @@ class Playground(SamplingApp):
             problem = ""
         self.ui.message.value = problem_html(problem)
         self.ui.run.disabled = not configs
-        if configs:
-            self.configs = configs
+        self.configs = configs
         if not self.running:
             self._set_status("ready" if configs else "invalid settings")
         return configs
 
-    def _settings_changed(self, name: str) -> None:
-        stopped = self.running
-        self._worker.halt()
-        if self._validate() and name.removeprefix("compare_") in (*REDRAW, "sampler"):
+    def _settings_changed(self, _name: str) -> None:
+        """Stop a run; redraw when the loss, n*beta, gamma or the samplers shown changed,
+        else mark the plots of a finished run stale."""
+        if self.running:
+            self._interrupted = True
+            self._worker.halt()
+        if not self._validate():
+            return
+        if drawn_key(self.configs) != self._drawn:
             self._draw()
-        if stopped:
+        elif any(result is not None for result in self.results):
+            self.plots.mark_stale(True)
+        if self._interrupted:
             self._set_status("stopped: settings changed (press Run)")
+
+
+def drawn_key(configs: list[SurfaceConfig]) -> tuple:
+    """What the drawn surfaces depend on: the loss, n*beta, gamma and each panel's sampler."""
+    return tuple((c.surface, c.nbeta, c.gamma, c.sampler) for c in configs)

@@ -80,7 +80,7 @@ class Controls:
                 self.message,
             ]
         )
-        self._defaults = {name: widget.value for name, widget in self.widgets.items()}
+        self.keep_as_defaults()
 
     def shared(self) -> dict[str, Any]:
         """The settings both samplers share, by :func:`make_surface_config` keyword."""
@@ -90,6 +90,10 @@ class Controls:
         """The left sampler's settings, and the right one's in compare mode."""
         shown = self.samplers[: 2 if self.widgets["compare"].value else 1]
         return [sampler.values() for sampler in shown]
+
+    def keep_as_defaults(self) -> None:
+        """Make the current values the ones :meth:`restore_defaults` puts back."""
+        self._defaults = {name: widget.value for name, widget in self.widgets.items()}
 
     def restore_defaults(self) -> None:
         """Put every setting back to its initial value (samplers first: choosing one resets

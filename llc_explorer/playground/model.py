@@ -93,16 +93,16 @@ def trail_segments(path: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def cloud_points(result: SurfaceResult) -> dict[str, np.ndarray]:
-    """At most ``CLOUD_POINTS`` post-burn-in positions of the chains that did not diverge,
-    strided evenly over steps."""
+    """Post-burn-in positions of the chains that did not diverge, every ``k``-th step with
+    ``k`` fixed by the whole run's length, so that the cloud only grows from frame to frame
+    and ends with at most ``CLOUD_POINTS`` points."""
+    config = result.config
     diverged = {chain for chain, _ in result.diverged_chains}
-    alive = [c for c in range(result.config.chains) if c not in diverged]
-    samples = result.path[alive, result.config.burn_in_steps :]
-    total = samples.shape[0] * samples.shape[1]
-    if total == 0:
-        return {"x": np.array([]), "y": np.array([])}
-    stride = max(1, math.ceil(total / CLOUD_POINTS))
-    flat = samples.reshape(-1, 2)[::stride]
+    alive = [c for c in range(config.chains) if c not in diverged]
+    after = config.steps - config.burn_in_steps
+    stride = max(1, math.ceil(len(alive) * after / CLOUD_POINTS))
+    steps = np.arange(config.burn_in_steps, result.steps_done, stride)
+    flat = result.path[np.ix_(alive, steps)].reshape(-1, 2)
     return {"x": plottable(flat[:, 0]), "y": plottable(flat[:, 1])}
 
 

@@ -58,6 +58,7 @@ class SurfacePanel:
     def __init__(self, color: str) -> None:
         self.sources = {name: ColumnDataSource(empty(name)) for name in EMPTY_COLUMNS}
         src = self.sources
+        self.title = "surface"
         surface = figure(
             title="surface", height=380, width=380, match_aspect=True,
             x_axis_label="w₁", y_axis_label="w₂", tools="pan,wheel_zoom,box_zoom,reset,save",
@@ -109,7 +110,8 @@ class SurfacePanel:
         for axis in ranges:
             axis.start, axis.end = -half, half
         surface = get_surface(config.surface)
-        self.surface_figure.title.text = f"{config.sampler} on K(w) = {surface.formula}"
+        self.title = f"{config.sampler} on K(w) = {surface.formula}"
+        self.surface_figure.title.text = self.title
         self.clear()
 
     def show(self, result: SurfaceResult) -> None:
@@ -129,6 +131,10 @@ class SurfacePanel:
         for name, source in self.sources.items():
             source.data = empty(name)
 
+    def mark_stale(self, stale: bool) -> None:
+        """Say in the title whether the plots are out of date with the settings."""
+        self.surface_figure.title.text = self.title + (" (stale: press Run)" if stale else "")
+
 
 class PlaygroundPlots:
     """Two :class:`SurfacePanel`\\ s side by side (the right one shown in compare mode)."""
@@ -142,14 +148,22 @@ class PlaygroundPlots:
         """Show or hide the right panel."""
         self.panels[1].layout.visible = on
 
+    def mark_stale(self, stale: bool) -> None:
+        """Say in each panel's title whether it is out of date with the settings."""
+        for panel in self.panels:
+            panel.mark_stale(stale)
+
 
 def readout_html(
     configs: list[SurfaceConfig], results: list[SurfaceResult | None], status: str
 ) -> str:
-    """The readout: status, the exact LLC and, per sampler, the estimate."""
+    """The readout: status, the exact LLC and, per sampler, the estimate of the results
+    shown (with their own settings), or the samplers of ``configs`` before a run."""
+    shown = [result for result in results if result is not None]
     rows = [("status", escape(status))]
-    if configs:
-        surface = get_surface(configs[0].surface)
+    surfaces = [r.config.surface for r in shown] or [c.surface for c in configs]
+    if surfaces:
+        surface = get_surface(surfaces[0])
         truth = surface.truth
         rows.append(
             (
@@ -157,19 +171,17 @@ def readout_html(
                 f"{truth.llc} (multiplicity {truth.multiplicity}; {escape(surface.source)})",
             )
         )
-    for config, result in zip(configs, results, strict=False):
-        name = escape(config.sampler)
-        if result is None:
-            rows.append((name, "—"))
-            continue
-        diverged = len(result.diverged_chains)
+    for result in shown:
+        config, diverged = result.config, len(result.diverged_chains)
         rows.append(
             (
-                name,
+                escape(config.sampler),
                 f"{estimate_html(result.llc_mean, result.llc_stderr)}; exact sampler at this "
                 f"n·β and gamma: {result.tempered_llc:.4f}; {diverged} of {config.chains} chains "
                 f"diverged; step {result.steps_done:,} of {config.steps:,}",
             )
         )
+    if not shown:
+        rows += [(escape(config.sampler), "—") for config in configs]
     cells = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
