@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +53,23 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def int_list(text: str) -> list[int]:
-    """``"10,20,20,10"`` -> ``[10, 20, 20, 10]``."""
-    try:
-        return [int(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated ints such as 10,20,20,10, got {text!r}"
-        ) from None
+def comma_list(convert: Callable[[str], Any], what: str, example: str) -> Callable[[str], list]:
+    """An argparse type: comma-separated ``what``, each read by ``convert``
+    (``"10,20,20,10"`` -> ``[10, 20, 20, 10]``)."""
+
+    def parse(text: str) -> list:
+        try:
+            return [convert(part) for part in text.split(",")]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected comma-separated {what} such as {example}, got {text!r}"
+            ) from None
+
+    return parse
+
+
+int_list = comma_list(int, "ints", "10,20,20,10")
+float_list = comma_list(float, "numbers", "1e-7,1e-6")
 
 
 def build_parser() -> Parser:
@@ -90,16 +99,6 @@ def build_parser() -> Parser:
     est.add_argument("--json", action="store_true", help="print one JSON object")
     add_sweep_commands(commands)
     return parser
-
-
-def float_list(text: str) -> list[float]:
-    """``"1e-7,1e-6"`` -> ``[1e-07, 1e-06]``."""
-    try:
-        return [float(part) for part in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated numbers such as 1e-7,1e-6, got {text!r}"
-        ) from None
 
 
 def add_sweep_commands(commands: Any) -> None:

@@ -159,6 +159,11 @@ class SurfaceGradient:
         loss, grad = jax.value_and_grad(functools.partial(surface_loss, SURFACES[self.surface]))(
             params
         )
-        s = jnp.sqrt(jnp.log1p(sigma**2))
-        chi = jnp.exp(s * jax.random.normal(key, (), params.dtype) - s**2 / 2)
+
+        def draw_chi() -> jax.Array:
+            s = jnp.sqrt(jnp.log1p(sigma**2))
+            return jnp.exp(s * jax.random.normal(key, (), params.dtype) - s**2 / 2)
+
+        # sigma is the same for every chain, so this stays a branch: no draw without noise
+        chi = jax.lax.cond(sigma > 0, draw_chi, lambda: jnp.ones((), params.dtype))
         return chi * loss, chi * grad

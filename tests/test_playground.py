@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from llc_explorer import SURFACES, Playground
-from llc_explorer.playground.model import CLOUD_POINTS, TRAIL_SEGMENTS
+from llc_explorer.playground.model import CLOUD_POINTS, TRAIL_SEGMENTS, contour_grid
 
 FAST = {"steps": 20_000, "chunk_size": 5000, "frame_interval": 0.0}
 
@@ -39,7 +39,9 @@ def test_choosing_a_loss_redraws_its_contour_and_exact_line(app: Playground, nam
     app.controls["surface"].value = name
     panel = app.plots.panels[0]
     assert SURFACES[name].formula in panel.surface_figure.title.text
-    assert len(panel.contour.fill_renderer.data_source.data["xs"]) > 0
+    # the top level is log10 of the largest K on the grid, different for every loss
+    top = contour_grid(name, app.configs[0].nbeta, app.configs[0].gamma)["levels"][-1]
+    assert panel.contour.fill_renderer.data_source.data["upper_levels"][-1] == top
     assert f"{SURFACES[name].truth.llc} (multiplicity" in app.ui.readout.value
 
 

@@ -23,11 +23,6 @@ class Worker:
         """Whether the thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
-    @property
-    def stopping(self) -> bool:
-        """Whether :meth:`stop` was called since the thread started."""
-        return self._stop.is_set()
-
     def start(self, target: Callable[[Any], None], work: Any, block: bool = False) -> None:
         """Stop any running thread, then run ``target(work)`` (``block``: wait for it)."""
         self.halt()
