@@ -3,6 +3,7 @@ and compared with its exact value (Aoyagi 2024; Hitchcock & Hoogland 2025)."""
 
 from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
+from llc_explorer.local_truth import local_llc, teacher_llc
 from llc_explorer.samplers import SAMPLERS, Sampler, get_sampler
 from llc_explorer.surface_sampling import SurfaceResult, estimate_surface_llc, stream_surface
 from llc_explorer.surfaces import SURFACES, tempered_llc
@@ -41,9 +42,11 @@ __all__ = [
     "estimate_surface_llc",
     "explore",
     "get_sampler",
+    "local_llc",
     "make_config",
     "num_params",
     "stream_llc",
     "stream_surface",
+    "teacher_llc",
     "tempered_llc",
 ]

@@ -4,8 +4,11 @@ A draw picks the number of matrices ``M`` uniformly in ``[2, 6]``, each width un
 ``[w/2, 3w/2]`` with ``w = sqrt(D / M)`` for the class size ``D``, and keeps the draw when its
 parameter count lies within half a decade of ``D`` (``D / sqrt(10) <= d <= D * sqrt(10)``).
 Each layer is then rank-reduced with probability 1/2 to a rank uniform in
-``[1, min(H_j, H_{j-1})]``; the rank of the product is the smallest width or layer rank
-(generic for random layers, and checked by SVD when the teacher is built).
+``[1, min(H_j, H_{j-1})]``, as in the paper; the product's rank ``r`` is the smallest width or
+reduced rank. The teacher then gives **every** layer rank ``r`` (the ``"minimal"``
+construction of :func:`llc_explorer.dln.make_teacher`), the only kind of teacher at which
+Aoyagi's value is the local learning coefficient (docs/TRUTH.md); ``layer_ranks`` records
+those ranks.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ DEPTH_RANGE = (2, 6)
 
 
 class Architecture(NamedTuple):
-    """A DLN architecture: widths (input to output), per-layer ranks, and the product's rank."""
+    """A DLN architecture: widths (input to output), the ranks its teacher's layers get, and
+    the product's rank."""
 
     widths: tuple[int, ...]
     layer_ranks: tuple[int, ...]
@@ -59,11 +63,12 @@ def random_architecture(rng: np.random.Generator, size: float) -> Architecture:
         widths = tuple(int(h) for h in rng.integers(low, high + 1, size=depth + 1))
         if size / math.sqrt(10) <= num_params(widths) <= size * math.sqrt(10):
             break
-    layer_ranks = tuple(
+    reduced = [
         int(rng.integers(1, min(h_in, h_out) + 1)) if rng.random() < 0.5 else min(h_in, h_out)
         for h_in, h_out in itertools.pairwise(widths)
-    )
-    return Architecture(widths, layer_ranks, min(*widths, *layer_ranks))
+    ]
+    rank = min(*widths, *reduced)
+    return Architecture(widths, (rank,) * depth, rank)
 
 
 def random_architectures(size: float | str, count: int, *, seed: int) -> list[Architecture]:

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from llc_explorer.cache import enable_compilation_cache
 from llc_explorer.config import SAMPLER_HYPERPARAMETERS
+from llc_explorer.dln import TEACHERS
 from llc_explorer.estimator import LLCResult, estimate_llc
 from llc_explorer.report import write_report
 from llc_explorer.samplers import SAMPLERS
@@ -36,7 +37,7 @@ from llc_explorer.sweep import (
 )
 
 ESTIMATE_SETTINGS = (
-    *("sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
+    *("teacher", "sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
     *("burn_in", "seed", "noise", "input_dist", "chunk_size", *SAMPLER_HYPERPARAMETERS),
 )
 """The ``estimate`` flags passed on to :func:`llc_explorer.estimate_llc` as keywords."""
@@ -81,6 +82,9 @@ def build_parser() -> Parser:
     )
     est.add_argument("--widths", type=int_list, required=True, help="input to output: 10,20,20,10")
     est.add_argument("--rank", type=int, required=True, help="rank of the teacher's product")
+    est.add_argument(
+        "--teacher", choices=list(TEACHERS), default="minimal", help="construction of w*"
+    )
     est.add_argument("--sampler", choices=list(SAMPLERS), default="rmsprop_sgld")
     est.add_argument("--step-size", type=float, help="eps (default: the sampler's)")
     est.add_argument("--gamma", type=float, default=1.0, help="localisation strength")
@@ -116,6 +120,7 @@ def add_sweep_commands(commands: Any) -> None:
     for flag, kind in (("--steps", int), ("--chains", int), ("--n", int), ("--batch-size", int),
                        ("--burn-in", float), ("--gamma", float)):  # fmt: skip
         sweep.add_argument(flag, type=kind)
+    sweep.add_argument("--teacher", choices=list(TEACHERS), help="construction of w* (minimal)")
     sweep.add_argument("--out", type=Path, required=True, help="results folder")
     sweep.add_argument("--shard", default="0/1", help="run part I of N (I/N)")
     summary = commands.add_parser("summary", help="paper-style table of sweep results")
@@ -128,13 +133,20 @@ def add_sweep_commands(commands: Any) -> None:
 def format_result(result: LLCResult) -> str:
     """A short human-readable report."""
     cfg = result.config
+    if result.true_llc is None:
+        exact, error = "unknown", "n/a (no exact value at this teacher)"
+    else:
+        exact = (
+            f"{result.true_llc} = {float(result.true_llc):.4g} (multiplicity {result.multiplicity})"
+        )
+        error = f"{result.relative_error:+.2%}"
     lines = [
         f"DLN widths {','.join(map(str, cfg.widths))}, rank {cfg.rank}: d = {result.num_params}",
-        f"exact LLC      {result.true_llc} = {float(result.true_llc):.4g}"
-        f" (multiplicity {result.multiplicity})",
+        f"exact LLC      {exact}",
+        f"               {result.truth_note}",
         f"estimate       {result.llc_mean:.4g} +/- {result.llc_stderr:.2g} (stderr)"
         f"  [{cfg.sampler}, eps={cfg.step_size:g}, {cfg.chains} chains x {cfg.steps} steps]",
-        f"relative error {result.relative_error:+.2%}",
+        f"relative error {error}",
         f"diverged       {len(result.diverged_chains)} of {cfg.chains}",
         f"speed          {result.steps_per_second:,.0f} chain-steps/s"
         f" (compile {result.compile_seconds:.1f} s)",
@@ -155,7 +167,7 @@ SWEEP_FLAGS = {
     "widths": "widths", "rank": "rank", "size_class": "size_class_name", "archs": "archs",
     "arch_seed": "arch_seed", "samplers": "samplers", "step_sizes": "step_sizes",
     "seeds": "seeds", "steps": "steps", "chains": "chains", "n": "n",
-    "batch_size": "batch_size", "burn_in": "burn_in", "gamma": "gamma",
+    "batch_size": "batch_size", "burn_in": "burn_in", "gamma": "gamma", "teacher": "teacher",
 }  # fmt: skip
 """``sweep`` flag (and TOML key) -> :func:`llc_explorer.sweep.make_spec` argument."""
 

@@ -14,6 +14,7 @@ from numbers import Integral, Real
 from typing import Any
 
 from llc_explorer.data import INPUT_DISTRIBUTIONS
+from llc_explorer.dln import check_teacher
 from llc_explorer.samplers import SAMPLERS
 from llc_explorer.truth import num_params, validate_rank, validate_widths
 
@@ -68,6 +69,7 @@ class LLCConfig(SamplerRun):
 
     widths: tuple[int, ...]
     rank: int
+    teacher: str
     sampler: str
     step_size: float
     gamma: float
@@ -191,6 +193,7 @@ def make_config(
     widths: Sequence[int],
     rank: int,
     *,
+    teacher: str = "minimal",
     sampler: str = "rmsprop_sgld",
     step_size: float | None = None,
     gamma: float = 1.0,
@@ -208,11 +211,13 @@ def make_config(
 ) -> LLCConfig:
     """Validate the settings and fill every default; ``ValueError`` names a bad setting.
 
+    ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.TEACHERS`).
     ``hyperparameters`` are the sampler's own (``b1``, ``b2``, ``a``, ``bias_correction``,
     ``friction``, ``diffusion``); ``None`` or absent means the sampler's default.
     """
     widths = validate_widths(widths)
     rank = validate_rank(rank, widths)
+    teacher = check_teacher(teacher)
     sampler_values = sampler_settings(sampler, step_size, hyperparameters)
     n = check_int("n", n, 2)
     batch_size = check_int("batch_size", batch_size, 1, n)
@@ -233,6 +238,7 @@ def make_config(
     return LLCConfig(
         widths=widths,
         rank=rank,
+        teacher=teacher,
         sampler=sampler,
         n=n,
         batch_size=batch_size,

@@ -81,32 +81,97 @@ def random_layers(key: jax.Array, widths: Sequence[int]) -> list[jax.Array]:
     return layers
 
 
+TEACHERS: dict[str, str] = {
+    "minimal": "every layer has the product's rank r (the deepest stratum: Aoyagi's value is "
+    "the local one)",
+    "first_layer": "first layer truncated to rank r, the others full rank (local value may "
+    "exceed Aoyagi's)",
+}
+"""Teacher constructions (``make_teacher``'s ``construction``), with what each one is.
+
+Both give the same product ``W_M ... W_1`` from the same key, hence the same data; they
+differ in where on the set of true parameters the chains start (docs/TRUTH.md)."""
+
+
+def minimal_layers(layers: Sequence[jax.Array], rank: int) -> list[jax.Array]:
+    """Every layer of rank ``rank``, chained: ``W_1`` truncated to rank ``rank``, then
+    ``W_j = G_j Q_{j-1} Q_{j-1}^T`` with ``Q_{j-1}`` an orthonormal basis of ``im W_{j-1}``
+    (float64, ``Q_j`` from a QR of ``G_j Q_{j-1}``).
+
+    Since ``W_j W_{j-1} = G_j W_{j-1}``, the product equals that of :func:`first_layer_layers`
+    on the same draw ``G``: the same function, at another point of its fibre.
+    """
+    first = np.asarray(layers[0], np.float64)
+    u, s, vt = np.linalg.svd(first, full_matrices=False)
+    out = [jnp.asarray((u[:, :rank] * s[None, :rank]) @ vt[:rank], dtype=layers[0].dtype)]
+    basis = u[:, :rank]
+    for w in layers[1:]:
+        image = np.asarray(w, np.float64) @ basis
+        out.append(jnp.asarray(image @ basis.T, dtype=w.dtype))
+        basis = np.linalg.qr(image)[0]
+    return out
+
+
+def first_layer_layers(layers: Sequence[jax.Array], rank: int) -> list[jax.Array]:
+    """The first layer truncated to rank ``rank`` when the widths allow more, the others kept
+    full rank (the construction used before docs/TRUTH.md; its local LLC can exceed
+    Aoyagi's)."""
+    out = list(layers)
+    if min(layers[0].shape[1], *(w.shape[0] for w in layers)) > rank:
+        out[0] = truncate_rank(layers[0], rank)
+    return out
+
+
+CONSTRUCTIONS = {"minimal": minimal_layers, "first_layer": first_layer_layers}
+
+
+def check_teacher(construction: str) -> str:
+    """``construction`` if it names a teacher construction, else ``ValueError``."""
+    if construction not in TEACHERS:
+        raise ValueError(f"teacher must be one of {', '.join(TEACHERS)}; got {construction!r}")
+    return construction
+
+
 def make_teacher(
     key: jax.Array,
     widths: Sequence[int],
     rank: int,
-    layer_ranks: Sequence[int] | None = None,
     *,
+    construction: str = "minimal",
     attempts: int = 10,
 ) -> Params:
     """A true parameter ``w*`` whose product ``W_M ... W_1`` has rank exactly ``rank``.
 
-    Layers are drawn by :func:`random_layers`; ``layer_ranks`` (default: all full) truncates
-    chosen layers, and if the product's generic rank ``min(widths, layer_ranks)`` is still
-    above ``rank``, the first layer is truncated to ``rank``. The product's rank is then
-    checked by :func:`has_rank`; a draw that fails is redrawn (``attempts`` times in all)
-    and then ``RuntimeError`` is raised.
+    Layers are drawn by :func:`random_layers` and brought to rank by ``construction``
+    (:data:`TEACHERS`): ``"minimal"`` (default) puts every layer at rank ``rank``, where
+    Aoyagi's global learning coefficient is also the local one at ``w*``;
+    ``"first_layer"`` truncates only the first layer. The product's rank is checked by
+    :func:`has_rank` (a ``"minimal"`` layer has rank at most ``rank`` by construction, so a
+    product of rank ``rank`` leaves each exactly ``rank``); a draw that fails is redrawn
+    (``attempts`` times in all) and then ``RuntimeError`` is raised.
     """
-    generic = min([*widths, *(layer_ranks or [])])
+    build = CONSTRUCTIONS[check_teacher(construction)]
     for attempt in range(attempts):
-        layers = random_layers(jax.random.fold_in(key, attempt), widths)
-        if layer_ranks is not None:
-            layers = [truncate_rank(w, k) for w, k in zip(layers, layer_ranks, strict=True)]
-        if generic > rank:
-            layers[0] = truncate_rank(layers[0], rank)
+        layers = build(random_layers(jax.random.fold_in(key, attempt), widths), rank)
         if has_rank(product(layers), rank):
             return tuple(layers)
     raise RuntimeError(
         f"could not draw a teacher whose product has a clear numerical rank {rank} "
         f"(widths={list(widths)}, {attempts} attempts; see llc_explorer.dln.has_rank)"
     )
+
+
+def numerical_rank(matrix: jax.Array | np.ndarray) -> int:
+    """The number of singular values above ``RANK_TOLERANCE * s_1`` (float64 SVD)."""
+    s = np.linalg.svd(np.asarray(matrix, dtype=np.float64), compute_uv=False)
+    return int(np.sum(s > RANK_TOLERANCE * s[0])) if s.size and s[0] > 0 else 0
+
+
+def subproduct_ranks(params: Sequence[jax.Array | np.ndarray]) -> dict[tuple[int, int], int]:
+    """``{(i, j): rank(W_j ... W_i)}`` for every run of consecutive layers ``i <= j``
+    (0-based), by :func:`numerical_rank`."""
+    return {
+        (i, j): numerical_rank(product(params[i : j + 1]))
+        for i in range(len(params))
+        for j in range(i, len(params))
+    }

@@ -24,17 +24,26 @@ import numpy as np
 from llc_explorer.chains import CHUNKS, init_chains, shard_chains
 from llc_explorer.config import SAMPLER_HYPERPARAMETERS, LLCConfig, make_config
 from llc_explorer.gradients import MinibatchGradient
+from llc_explorer.local_truth import truth_note
 from llc_explorer.problem import Problem, build_problem, problem_keys
 from llc_explorer.samplers import Potential, get_sampler
+from llc_explorer.truth import LearningCoefficient
 
 
 @dataclass(frozen=True)
 class LLCResult:
-    """An LLC estimate (complete when ``done``; partial snapshots come from ``stream_llc``)."""
+    """An LLC estimate (complete when ``done``; partial snapshots come from ``stream_llc``).
+
+    ``true_llc`` and ``multiplicity`` are the exact local learning coefficient at the teacher
+    the chains start from (``None`` where the package cannot compute it, see
+    :mod:`llc_explorer.local_truth`); ``global_llc`` is Aoyagi's value for the whole model,
+    never above ``true_llc``.
+    """
 
     config: LLCConfig
-    true_llc: Fraction
-    multiplicity: int
+    true_llc: Fraction | None
+    multiplicity: int | None
+    global_llc: Fraction
     llc_mean: float
     llc_std: float
     llc_stderr: float
@@ -62,16 +71,27 @@ class LLCResult:
             return f"{len(self.diverged_chains)} of {chains} chains diverged and are excluded"
         return ""
 
+    @property
+    def truth_note(self) -> str:
+        """Which exact value applies at this teacher, in plain words."""
+        local = None if self.true_llc is None else LearningCoefficient(self.true_llc, 1)
+        aoyagi = LearningCoefficient(self.global_llc, 1)
+        return truth_note(local, aoyagi, self.config.teacher, self.config.rank)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no traces); NaN becomes ``None``."""
 
         def clean(x: float) -> float | None:
             return None if not math.isfinite(x) else x
 
+        known = self.true_llc is not None
         return {
-            "true_llc": float(self.true_llc),
-            "true_llc_fraction": str(self.true_llc),
+            "true_llc": float(self.true_llc) if known else None,
+            "true_llc_fraction": str(self.true_llc) if known else None,
             "multiplicity": self.multiplicity,
+            "global_llc": float(self.global_llc),
+            "global_llc_fraction": str(self.global_llc),
+            "truth_note": self.truth_note,
             "llc_mean": clean(self.llc_mean),
             "llc_std": clean(self.llc_std),
             "llc_stderr": clean(self.llc_stderr),
@@ -185,15 +205,17 @@ def summarize(
     loss, running = traces.loss[chains, :steps_done], traces.running[chains, :steps_done]
     estimate = ChainEstimate.of(running[:, -1], diverged_at)
     truth = problem.truth
+    exact = math.nan if truth is None else float(truth.llc)
     return LLCResult(
         config=config,
-        true_llc=truth.llc,
-        multiplicity=truth.multiplicity,
+        true_llc=None if truth is None else truth.llc,
+        multiplicity=None if truth is None else truth.multiplicity,
+        global_llc=problem.global_truth.llc,
         llc_mean=estimate.mean,
         llc_std=estimate.std,
         llc_stderr=estimate.stderr,
         llc_per_chain=estimate.per_chain,
-        relative_error=(estimate.mean - float(truth.llc)) / float(truth.llc),
+        relative_error=(estimate.mean - exact) / exact,
         diverged_chains=estimate.diverged,
         loss_trace=loss,
         running_llc=running,
@@ -224,6 +246,7 @@ def stream_batch(configs: Sequence[LLCConfig]) -> Iterator[list[LLCResult]]:
         seed=config.seed,
         noise=config.noise,
         input_dist=config.input_dist,
+        teacher=config.teacher,
     )
     potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), problem.teacher)
     _, _, chain_key = problem_keys(config.seed)
@@ -268,7 +291,7 @@ def stream_llc(widths, rank, **settings: Any) -> Iterator[LLCResult]:
 def estimate_llc(widths, rank, **settings: Any) -> LLCResult:
     """Estimate the LLC of the DLN ``widths`` at a teacher of product rank ``rank``.
 
-    ``settings`` are those of :func:`llc_explorer.config.make_config` (sampler, step_size,
+    ``settings`` are those of :func:`llc_explorer.config.make_config` (teacher, sampler, step_size,
     gamma, nbeta, n, batch_size, chains, steps, burn_in, seed, noise, input_dist,
     chunk_size and the sampler's own hyperparameters). Bad settings raise ``ValueError``
     before anything runs; diverging chains are reported in the result, never raised.

@@ -1,4 +1,5 @@
-"""The benchmark problem for one run: teacher ``w*``, its data, ``L_n(w*)`` and the exact LLC."""
+"""The benchmark problem for one run: teacher ``w*``, its data, ``L_n(w*)`` and the exact LLC
+at ``w*`` (local), beside Aoyagi's global value."""
 
 from __future__ import annotations
 
@@ -9,19 +10,23 @@ import jax
 
 from llc_explorer.data import Dataset, chunk_rows_for, full_loss, make_dataset
 from llc_explorer.dln import Params, make_teacher
+from llc_explorer.local_truth import teacher_llc
 from llc_explorer.prng import HASH32
 from llc_explorer.truth import LearningCoefficient, dln_llc, num_params
 
 
 class Problem(NamedTuple):
-    """A DLN teacher with its dataset, the full-data loss at the teacher and the truth."""
+    """A DLN teacher with its dataset, the full-data loss at the teacher and the truth:
+    ``truth`` is the local learning coefficient at the teacher (``None`` where the package
+    cannot compute it), ``global_truth`` Aoyagi's value (a lower bound for it)."""
 
     widths: tuple[int, ...]
     rank: int
     teacher: Params
     data: Dataset
     loss_at_teacher: float
-    truth: LearningCoefficient
+    truth: LearningCoefficient | None
+    global_truth: LearningCoefficient
     num_params: int
 
 
@@ -41,18 +46,27 @@ def build_problem(
     seed: int,
     noise: float = 0.0,
     input_dist: str = "normal",
+    teacher: str = "minimal",
 ) -> Problem:
-    """Teacher of product rank ``rank``, ``n`` data points, ``L_n(w*)`` and ``dln_llc``.
+    """Teacher of product rank ``rank`` built by the construction ``teacher``, ``n`` data
+    points, ``L_n(w*)``, the local LLC at the teacher (:func:`teacher_llc`) and ``dln_llc``.
 
     Cached (the last two problems): rerunning with only sampler settings changed reuses them.
     """
     teacher_key, data_key, _ = problem_keys(seed)
-    teacher = make_teacher(teacher_key, widths, rank)
+    w_star = make_teacher(teacher_key, widths, rank, construction=teacher)
     chunk_rows = chunk_rows_for(widths)
     data = make_dataset(
-        data_key, teacher, n=n, noise=noise, input_dist=input_dist, chunk_rows=chunk_rows
+        data_key, w_star, n=n, noise=noise, input_dist=input_dist, chunk_rows=chunk_rows
     )
-    loss_at_teacher = float(full_loss(teacher, data, chunk_rows=chunk_rows))
+    loss_at_teacher = float(full_loss(w_star, data, chunk_rows=chunk_rows))
     return Problem(
-        widths, rank, teacher, data, loss_at_teacher, dln_llc(widths, rank), num_params(widths)
+        widths,
+        rank,
+        w_star,
+        data,
+        loss_at_teacher,
+        teacher_llc(widths, rank, teacher),
+        dln_llc(widths, rank),
+        num_params(widths),
     )

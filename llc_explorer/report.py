@@ -21,7 +21,14 @@ from bokeh.palettes import Category10
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
-from llc_explorer.summary import abs_error, failed, format_table, size_label, summarize_rows
+from llc_explorer.summary import (
+    abs_error,
+    failed,
+    format_table,
+    size_label,
+    summarize_rows,
+    with_truth,
+)
 
 
 def _by_sampler(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -46,7 +53,8 @@ def error_by_step(rows: list[dict[str, Any]]) -> tuple[list[float], list[float],
 
 
 def build_report(rows: list[dict[str, Any]]) -> Any:
-    """The Bokeh layout of the report."""
+    """The Bokeh layout of the report (rows without a known exact LLC are left out)."""
+    rows = with_truth(rows)
     colors = dict(zip(_by_sampler(rows), Category10[10], strict=False))
     error_fig = figure(
         title="Relative error against step size (median over runs)", x_axis_type="log",

@@ -89,10 +89,16 @@ def summarize_group(sampler: str, size: str, rows: list[dict[str, Any]]) -> Samp
     )
 
 
+def with_truth(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose teacher has a known exact LLC (``true_llc`` not ``None``)."""
+    return [row for row in rows if row.get("true_llc") is not None]
+
+
 def summarize_rows(rows: list[dict[str, Any]]) -> list[SamplerSummary]:
-    """One :class:`SamplerSummary` per sampler and size class, in first-seen order."""
+    """One :class:`SamplerSummary` per sampler and size class, in first-seen order, over the
+    rows with a known exact LLC."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
+    for row in with_truth(rows):
         groups[(row["sampler"], size_label(row))].append(row)
     return [summarize_group(sampler, size, group) for (sampler, size), group in groups.items()]
 

@@ -44,6 +44,7 @@ class Run:
     burn_in: float
     gamma: float
     size_class: float | None
+    teacher: str = "minimal"
 
     def config(self) -> LLCConfig:
         """The validated :class:`LLCConfig` of this run (``ValueError`` names a bad setting)."""
@@ -51,6 +52,7 @@ class Run:
             self.widths, self.rank, sampler=self.sampler, step_size=self.step_size,
             seed=self.seed, steps=self.steps, chains=self.chains, n=self.n,
             batch_size=self.batch_size, burn_in=self.burn_in, gamma=self.gamma,
+            teacher=self.teacher,
         )  # fmt: skip
 
     @property
@@ -74,12 +76,13 @@ class SweepSpec:
     batch_size: int = 100
     burn_in: float = 0.9
     gamma: float = 1.0
+    teacher: str = "minimal"
 
     def runs(self) -> list[Run]:
         """Every run of the grid, in a fixed order (sampler, architecture, seed, step size)."""
         return [
             Run(sampler, step_size, widths, rank, seed, self.steps, self.chains, self.n,
-                self.batch_size, self.burn_in, self.gamma, size)
+                self.batch_size, self.burn_in, self.gamma, size, self.teacher)
             for sampler in self.samplers
             for widths, rank, size in self.architectures
             for seed in self.seeds
@@ -217,7 +220,8 @@ def run_group(runs: list[Run]) -> list[dict[str, Any]]:
             "id": run.run_id,
             **asdict(run),
             "num_params": result.num_params,
-            "true_llc": float(result.true_llc),
+            "true_llc": None if result.true_llc is None else float(result.true_llc),
+            "global_llc": float(result.global_llc),
             "llc_mean": result.llc_mean,
             "llc_std": result.llc_std,
             "llc_stderr": result.llc_stderr,

@@ -38,6 +38,8 @@ def test_estimate_json_has_every_field():
     for field in (
         "true_llc",
         "multiplicity",
+        "global_llc",
+        "truth_note",
         "llc_mean",
         "llc_std",
         "llc_stderr",
@@ -54,10 +56,28 @@ def test_estimate_json_has_every_field():
     assert out["true_llc"] == float(truth) and out["true_llc_fraction"] == str(truth)
     assert out["num_params"] == 30 and len(out["llc_per_chain"]) == 3
     assert out["config"]["widths"] == [5, 3, 5] and out["config"]["step_size"] == 1e-4
+    assert out["config"]["teacher"] == "minimal" and out["global_llc"] == float(truth)
     assert out["config"]["seed"] == 2 and out["config"]["nbeta"] == pytest.approx(
         5000 / 8.5172, rel=1e-4
     )
     assert out["relative_error"] == pytest.approx((out["llc_mean"] - truth) / truth)
+
+
+def test_teacher_flag_prints_the_value_that_applies():
+    short = ("--n", "2000", "--chains", "2", "--steps", "100")
+    local = cli("estimate", "--widths", "8,3,4", "--rank", "0", "--teacher", "first_layer", *short)
+    assert local.returncode == 0, local.stderr
+    assert "exact LLC      12 = 12" in local.stdout
+    assert "Aoyagi's global value 6 = 6 is the local one only at teachers" in local.stdout
+    unknown = cli(
+        "estimate", "--widths", "8,12,6,10", "--rank", "2", "--teacher", "first_layer", *short,
+        "--json",
+    )  # fmt: skip
+    out = json.loads(unknown.stdout)
+    assert out["true_llc"] is None and out["relative_error"] is None
+    assert out["global_llc"] == 27.5 and "lower bound" in out["truth_note"]
+    bad = cli("estimate", "--widths", "8,3,4", "--rank", "0", "--teacher", "random")
+    assert bad.returncode == 2 and "--teacher" in bad.stderr
 
 
 def test_diverged_chains_reported_as_chain_and_step():

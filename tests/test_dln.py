@@ -23,8 +23,9 @@ from llc_explorer.dln import forward, has_rank, loss, make_teacher, product
         ((2, 9), 1),
     ],
 )
-def test_teacher_product_has_the_requested_rank(widths, rank):
-    teacher = make_teacher(jax.random.PRNGKey(0), widths, rank)
+@pytest.mark.parametrize("construction", ["minimal", "first_layer"])
+def test_teacher_product_has_the_requested_rank(widths, rank, construction):
+    teacher = make_teacher(jax.random.PRNGKey(0), widths, rank, construction=construction)
     assert [w.shape for w in teacher] == [(o, i) for i, o in itertools.pairwise(widths)]
     assert all(w.dtype == jnp.float32 for w in teacher)
     s = np.linalg.svd(product(teacher), compute_uv=False)
@@ -34,7 +35,7 @@ def test_teacher_product_has_the_requested_rank(widths, rank):
 
 
 def test_teacher_entries_have_the_specified_scale():
-    teacher = make_teacher(jax.random.PRNGKey(0), (400, 300, 200), 200)
+    teacher = make_teacher(jax.random.PRNGKey(0), (400, 300, 200), 200, construction="first_layer")
     assert np.std(np.asarray(teacher[1])) == pytest.approx(1 / np.sqrt(300), rel=0.02)
 
 
@@ -78,10 +79,12 @@ def test_architecture_generator_is_seeded_and_sized():
     assert len({a.rank for a in random_architectures(1e4, 10, seed=0)}) > 3
 
 
-def test_generated_small_architectures_build_teachers_of_their_rank():
+def test_generated_small_architectures_build_minimal_teachers_of_their_rank():
     for arch in random_architectures(1e3, 10, seed=1):
-        teacher = make_teacher(jax.random.PRNGKey(3), arch.widths, arch.rank, arch.layer_ranks)
+        assert arch.layer_ranks == (arch.rank,) * (len(arch.widths) - 1)
+        teacher = make_teacher(jax.random.PRNGKey(3), arch.widths, arch.rank)
         assert has_rank(product(teacher), arch.rank)
+        assert all(has_rank(w, arch.rank) for w in teacher)
 
 
 def test_size_class_rejects_unlisted():

@@ -242,3 +242,19 @@ def test_typed_step_size_survives_the_slider_snapping_to_its_grid():
     assert explorer.controls["step_size"].value == 2e-7
     slider.value = 1e-5  # a real move
     assert explorer.controls["step_size"].value == 1e-5
+
+
+def test_teacher_setting_changes_the_exact_value_shown(explorer: Explorer) -> None:
+    configure(explorer, widths="8,3,4", rank=0, steps=200)
+    assert "exact LLC</b></td><td>6 = 6" in explorer.ui.readout.value
+    explorer.controls["teacher"].value = "first_layer"
+    assert explorer.config.teacher == "first_layer"
+    assert "exact LLC</b></td><td>12 = 12" in explorer.ui.readout.value
+    assert explorer.run(block=True)
+    assert explorer.result.true_llc == 12 and explorer.result.global_llc == 6
+    assert explorer.sources["exact"].data["llc"] == [12.0, 12.0]
+    configure(explorer, widths="8,12,6,10", rank=2, steps=200)
+    assert "exact LLC</b></td><td>unknown" in explorer.ui.readout.value
+    assert "lower bound" in explorer.ui.readout.value
+    assert explorer.run(block=True)
+    assert all(math.isnan(v) for v in explorer.sources["exact"].data["llc"])

@@ -16,7 +16,7 @@ from llc_explorer.config import LLCConfig
 from llc_explorer.estimator import LLCResult, stream_batch, stream_config
 from llc_explorer.explorer.controls import Controls
 from llc_explorer.explorer.model import build_config, diagnostics, sweep_step_sizes
-from llc_explorer.explorer.views import RunPlots, SweepPlot, readout_html
+from llc_explorer.explorer.views import RunPlots, SweepPlot, exact_value, readout_html
 from llc_explorer.ui.app import SamplingApp
 from llc_explorer.ui.notebook import problem_html
 
@@ -165,7 +165,7 @@ class Explorer(SamplingApp):
                 return
             with self._lock:
                 self.sweep_results.extend(last)
-                self.sweep_plot.show(self.sweep_results, float(last[0].true_llc))
+                self.sweep_plot.show(self.sweep_results, exact_value(last[0]))
         self._set_status(f"sweep done: {len(configs)} runs")
 
     def _stopped(self, what: str) -> str:

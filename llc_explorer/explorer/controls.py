@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from llc_explorer.config import SAMPLER_DEFAULTS
+from llc_explorer.dln import TEACHERS
 from llc_explorer.explorer.model import ARCHITECTURE
 from llc_explorer.samplers import SAMPLERS
 from llc_explorer.ui.sampler_controls import (
@@ -54,6 +55,14 @@ class Controls:
                 style=STYLE,
             ),
             "rank": int_text("rank", 3),
+            "teacher": widgets.Dropdown(
+                options=list(TEACHERS),
+                value="minimal",
+                description="teacher w*",
+                tooltip="; ".join(f"{name}: {what}" for name, what in TEACHERS.items()),
+                layout=wide(),
+                style=STYLE,
+            ),
             **self.sampler.widgets,
             "gamma": float_text("gamma", 1.0),
             "nbeta": float_text("n·β (0 = n/log n)", 0.0),
@@ -79,7 +88,7 @@ class Controls:
         self.settings_panel = widgets.VBox(
             [
                 section("<b>Network</b>"),
-                *(w[name] for name in (*ARCHITECTURE, "widths", "rank")),
+                *(w[name] for name in (*ARCHITECTURE, "widths", "rank", "teacher")),
                 section("<b>Sampler</b>"),
                 self.sampler.box,
                 w["gamma"],

@@ -29,6 +29,7 @@ from bokeh.plotting import figure
 from llc_explorer.config import LLCConfig
 from llc_explorer.estimator import LLCResult
 from llc_explorer.explorer.model import kept_steps, mean_band, plottable
+from llc_explorer.local_truth import teacher_llc, truth_note
 from llc_explorer.samplers import SAMPLERS
 from llc_explorer.truth import dln_llc, num_params
 
@@ -69,6 +70,11 @@ def chain_lines(values: np.ndarray, steps_done: int) -> dict[str, list]:
     }
 
 
+def exact_value(result: LLCResult) -> float:
+    """The exact LLC at the run's teacher, NaN where the package does not know it."""
+    return math.nan if result.true_llc is None else float(result.true_llc)
+
+
 def run_data(result: LLCResult) -> dict[str, dict[str, list]]:
     """The data of every run plot for ``result``, by source name."""
     config, done = result.config, result.steps_done
@@ -90,7 +96,7 @@ def run_data(result: LLCResult) -> dict[str, dict[str, list]]:
         "loss": chain_lines(scaled, done),
         "running": chain_lines(result.running_llc, done),
         "mean": mean_band(result.running_llc[kept], done),
-        "exact": {"step": [0, config.steps], "llc": [float(result.true_llc)] * 2},
+        "exact": {"step": [0, config.steps], "llc": [exact_value(result)] * 2},
         "raster": {
             "x": [(start + end) / 2 for _, start, end, _ in spans],
             "width": [end - start for _, start, end, _ in spans],
@@ -131,7 +137,7 @@ def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
         },
         "sweep_diverged": {
             "step_size": [r.config.step_size for r in lost],
-            "llc": [float(r.true_llc) for r in lost],
+            "llc": [float(r.global_llc if r.true_llc is None else r.true_llc) for r in lost],
             "sampler": [r.config.sampler for r in lost],
             "diverged": [diverged(r) for r in lost],
         },
@@ -298,10 +304,11 @@ class SweepPlot:
         self.layout = fig
 
     def show(self, results: Sequence[LLCResult], exact: float) -> None:
-        """Plot the finished sweep runs ``results`` against the exact LLC."""
+        """Plot the finished sweep runs ``results`` against the exact LLC (no line when it is
+        NaN: unknown at this teacher)."""
         for name, data in sweep_data(results).items():
             self.sources[name].data = data
-        self.exact.location = exact
+        self.exact.location = exact if math.isfinite(exact) else None
 
     def clear(self) -> None:
         """Empty the plot."""
@@ -329,13 +336,17 @@ def readout_html(
     """The readout: status, the network's size and exact LLC, and the current estimate."""
     rows = [("status", escape(status))]
     if config is not None:
-        truth = dln_llc(config.widths, config.rank)
+        aoyagi = dln_llc(config.widths, config.rank)
+        local = teacher_llc(config.widths, config.rank, config.teacher)
+        exact = (
+            "unknown"
+            if local is None
+            else f"{local.llc} = {float(local.llc):.6g} (multiplicity {local.multiplicity})"
+        )
         rows += [
             ("d", f"{num_params(config.widths):,}"),
-            (
-                "exact LLC",
-                f"{truth.llc} = {float(truth.llc):.6g} (multiplicity {truth.multiplicity})",
-            ),
+            ("exact LLC", exact),
+            ("at this teacher", escape(truth_note(local, aoyagi, config.teacher, config.rank))),
         ]
     if result is not None:
         c = result.config
