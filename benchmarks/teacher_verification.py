@@ -95,9 +95,10 @@ def verdict(row: dict) -> bool:
 
 def table(_args: argparse.Namespace) -> None:
     """Markdown tables: per set, teacher and step size, how many runs pass, and the median
-    and worst relative error; then the best step size's verdict per DLN."""
-    print("| set | teacher | eps | runs | pass | median rel. error | worst |")
+    and worst relative error; then every deep DLN's estimates."""
+    print("| set | teacher | eps | DLNs | pass | median rel. error | worst rel. error |")
     print("|---|---|---|---|---|---|---|")
+    deep: dict[tuple, dict[float, dict]] = {}
     for folder in sorted(OUT.glob("*-*")):
         rows = read_rows(sorted(folder.glob("part*")))
         set_name, teacher = folder.name.split("-", 1)
@@ -109,11 +110,28 @@ def table(_args: argparse.Namespace) -> None:
                 f"{sum(map(verdict, sel))} | {np.nanmedian(errors):+.1%} | "
                 f"{errors[np.nanargmax(np.abs(errors))]:+.1%} |"
             )
-        by_dln: dict[tuple, list[dict]] = {}
-        for r in rows:
-            by_dln.setdefault((tuple(r["widths"]), r["rank"]), []).append(r)
-        passing = sum(any(map(verdict, group)) for group in by_dln.values())
-        print(f"| {set_name} | {teacher} | any | {len(by_dln)} DLNs | {passing} | | |")
+        if set_name == "deep":
+            for r in rows:
+                deep.setdefault((tuple(r["widths"]), r["rank"], teacher), {})[r["step_size"]] = r
+    if not deep:
+        return
+    steps = sorted({eps for runs in deep.values() for eps in runs})
+    print("\n| widths | r | teacher | exact | " + " | ".join(f"eps {e:g}" for e in steps) + " |")
+    print("|---|---|---|---|" + "---|" * len(steps))
+    for (widths, rank, teacher), runs in sorted(deep.items(), key=lambda kv: kv[0][2]):
+        cells = [
+            f"{runs[e]['llc_mean']:.1f} +/- {runs[e]['llc_stderr']:.1f}"
+            + ("" if verdict(runs[e]) else " ✗")
+            if e in runs
+            else ""
+            for e in steps
+        ]
+        exact = next(iter(runs.values()))["true_llc"]
+        print(
+            f"| {','.join(map(str, widths))} | {rank} | {teacher} | {exact:g} | "
+            + " | ".join(cells)
+            + " |"
+        )
 
 
 def main() -> None:

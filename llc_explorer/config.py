@@ -19,14 +19,15 @@ from llc_explorer.samplers import SAMPLERS
 from llc_explorer.truth import num_params, validate_rank, validate_widths
 
 SAMPLER_DEFAULTS: dict[str, dict[str, float]] = {
-    "sgld": {"step_size": 1e-6},
-    "rmsprop_sgld": {"step_size": 1e-7, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
-    "adam_sgld": {"step_size": 3e-8, "b1": 0.9, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
-    "sghmc": {"step_size": 3e-7, "friction": 0.1},
+    "sgld": {"step_size": 3e-6},
+    "rmsprop_sgld": {"step_size": 3e-7, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
+    "adam_sgld": {"step_size": 3e-7, "b1": 0.9, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
+    "sghmc": {"step_size": 1e-6, "friction": 0.1},
     "sgnht": {"step_size": 1e-7, "diffusion": 0.01},
 }
-"""Default hyperparameters per sampler, chosen by ``benchmarks/sweep_defaults.py``
-(n = 1e5, batch 100, gamma = 1, n*beta = n / log n; see the README's table)."""
+"""Default hyperparameters per sampler, chosen by ``benchmarks/sweep_defaults.py`` at the
+``minimal`` teachers (n = 1e5, batch 100, gamma = 1, n*beta = n / log n; see the README's
+table and docs/defaults_sweep.md)."""
 
 HYPERPARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     "b1": (0.0, 1.0, False),
