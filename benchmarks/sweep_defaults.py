@@ -1,8 +1,9 @@
 """The step-size sweep behind the default hyperparameters (``llc_explorer.config``).
 
 Every sampler runs at each step size on five small DLNs with known LLC (each at its
-default minimal teacher, where that LLC is the local one), at the CLI's defaults otherwise (n = 1e5, batch 100, gamma = 1, n*beta = n / log n, 4 chains,
-10,000 steps, 90% burn-in, the sampler's other default hyperparameters). For each step
+default minimal teacher, where that LLC is the local one), at the CLI's defaults otherwise
+(n = 1e5, batch 100, gamma = 1, n*beta = n / log n, 4 chains, 10,000 steps, 90% burn-in,
+the sampler's other default hyperparameters). For each step
 size it reports the mean and worst absolute relative error over the DLNs and how many runs
 had a diverged chain. The "good range" of a sampler is the step sizes without divergence
 whose mean error is within 2 points of its best; the default is the middle of that range

@@ -9,7 +9,8 @@ in this package is quoted for).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -81,18 +82,6 @@ def random_layers(key: jax.Array, widths: Sequence[int]) -> list[jax.Array]:
     return layers
 
 
-TEACHERS: dict[str, str] = {
-    "minimal": "every layer has the product's rank r (the deepest stratum: Aoyagi's value is "
-    "the local one)",
-    "first_layer": "first layer truncated to rank r, the others full rank (local value may "
-    "exceed Aoyagi's)",
-}
-"""Teacher constructions (``make_teacher``'s ``construction``), with what each one is.
-
-Both give the same product ``W_M ... W_1`` from the same key, hence the same data; they
-differ in where on the set of true parameters the chains start (docs/TRUTH.md)."""
-
-
 def minimal_layers(layers: Sequence[jax.Array], rank: int) -> list[jax.Array]:
     """Every layer of rank ``rank``, chained: ``W_1`` truncated to rank ``rank``, then
     ``W_j = G_j Q_{j-1} Q_{j-1}^T`` with ``Q_{j-1}`` an orthonormal basis of ``im W_{j-1}``
@@ -122,7 +111,27 @@ def first_layer_layers(layers: Sequence[jax.Array], rank: int) -> list[jax.Array
     return out
 
 
-CONSTRUCTIONS = {"minimal": minimal_layers, "first_layer": first_layer_layers}
+class Teacher(NamedTuple):
+    """A teacher construction: ``build(layers, rank)`` and what it gives, in words."""
+
+    build: Callable[[Sequence[jax.Array], int], list[jax.Array]]
+    description: str
+
+
+TEACHERS: dict[str, Teacher] = {
+    "minimal": Teacher(
+        minimal_layers,
+        "every layer has the product's rank r: Aoyagi's value is the local one (default)",
+    ),
+    "first_layer": Teacher(
+        first_layer_layers,
+        "first layer truncated to rank r, the others full rank: the local value can exceed "
+        "Aoyagi's",
+    ),
+}
+"""The teacher constructions of :func:`make_teacher`, by name. From the same key both give
+the same product ``W_M ... W_1``, hence the same data; they differ in where on the set of
+true parameters the chains start (docs/TRUTH.md)."""
 
 
 def check_teacher(construction: str) -> str:
@@ -150,7 +159,7 @@ def make_teacher(
     product of rank ``rank`` leaves each exactly ``rank``); a draw that fails is redrawn
     (``attempts`` times in all) and then ``RuntimeError`` is raised.
     """
-    build = CONSTRUCTIONS[check_teacher(construction)]
+    build = TEACHERS[check_teacher(construction)].build
     for attempt in range(attempts):
         layers = build(random_layers(jax.random.fold_in(key, attempt), widths), rank)
         if has_rank(product(layers), rank):

@@ -160,6 +160,6 @@ def truth_note(
     if local.llc == aoyagi.llc:
         return f"local at this {teacher} teacher, equal to Aoyagi's global value"
     return (
-        f"local at this {teacher} teacher; {value} is the local one only at teachers with "
-        f"every layer of rank {rank} (teacher 'minimal')"
+        f"local at this {teacher} teacher; {value} is the local one at teachers with every "
+        f"layer of rank {rank} (teacher 'minimal')"
     )

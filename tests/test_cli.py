@@ -68,7 +68,7 @@ def test_teacher_flag_prints_the_value_that_applies():
     local = cli("estimate", "--widths", "8,3,4", "--rank", "0", "--teacher", "first_layer", *short)
     assert local.returncode == 0, local.stderr
     assert "exact LLC      12 = 12" in local.stdout
-    assert "Aoyagi's global value 6 = 6 is the local one only at teachers" in local.stdout
+    assert "Aoyagi's global value 6 = 6 is the local one at teachers" in local.stdout
     unknown = cli(
         "estimate", "--widths", "8,12,6,10", "--rank", "2", "--teacher", "first_layer", *short,
         "--json",

@@ -59,7 +59,7 @@ class Controls:
                 options=list(TEACHERS),
                 value="minimal",
                 description="teacher w*",
-                tooltip="; ".join(f"{name}: {what}" for name, what in TEACHERS.items()),
+                tooltip="; ".join(f"{name}: {t.description}" for name, t in TEACHERS.items()),
                 layout=wide(),
                 style=STYLE,
             ),
