@@ -256,6 +256,20 @@ def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshot
     readout = page.locator(".widget-html", has_text="exact LLC").first
     expect(readout).to_contain_text("ready", timeout=60_000)
 
+    # The teacher dropdown changes which exact value the readout shows (8,3,4 at rank 0:
+    # 12 at the first_layer teacher, Aoyagi's 6 at the minimal one).
+    type_value(page, "widths (advanced)", "8,3,4")
+    type_value(page, "rank", "0")
+    teacher = page.locator(".widget-dropdown").filter(
+        has=page.locator("label.widget-label", has_text="teacher w*")
+    )
+    teacher.locator("select").select_option("first_layer")
+    expect(readout).to_contain_text("12 = 12")
+    expect(readout).to_contain_text("local at this first_layer teacher")
+    teacher.locator("select").select_option("minimal")
+    expect(readout).to_contain_text("6 = 6")
+    type_value(page, "widths (advanced)", "")
+
     # A run long enough to be stopped: 100k steps, estimate after a 10% burn-in.
     type_value(page, "rank", "2")
     type_value(page, "step size (exact)", "2e-7")
