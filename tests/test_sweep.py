@@ -133,6 +133,12 @@ def test_summary_statistics_on_hand_made_results():
     assert math.isnan(b.good_range_decades)
 
 
+def test_rows_without_a_known_local_llc_are_left_out_of_the_summary(tmp_path):
+    unknown = {**row("a", 1e-6, [6, 6], 1.0, 1.0), "true_llc": None, "relative_error": math.nan}
+    assert summarize_rows([*hand_made_rows(), unknown]) == summarize_rows(hand_made_rows())
+    write_report([*hand_made_rows(), unknown], tmp_path / "report.html")  # no None arithmetic
+
+
 def test_report_is_one_offline_html_naming_every_sampler(tmp_path):
     path = tmp_path / "report.html"
     write_report(hand_made_rows(), path)
