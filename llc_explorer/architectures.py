@@ -6,9 +6,8 @@ parameter count lies within half a decade of ``D`` (``D / sqrt(10) <= d <= D * s
 Each layer is then rank-reduced with probability 1/2 to a rank uniform in
 ``[1, min(H_j, H_{j-1})]``, as in the paper; the product's rank ``r`` is the smallest width or
 reduced rank. The teacher then gives **every** layer rank ``r`` (the ``"minimal"``
-construction of :func:`llc_explorer.dln.make_teacher`), the only kind of teacher at which
-Aoyagi's value is the local learning coefficient (docs/TRUTH.md); ``layer_ranks`` records
-those ranks.
+construction of :func:`llc_explorer.dln.make_teacher`), at which Aoyagi's value is the local
+learning coefficient (docs/TRUTH.md); ``layer_ranks`` records those ranks.
 """
 
 from __future__ import annotations

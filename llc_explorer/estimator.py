@@ -27,7 +27,6 @@ from llc_explorer.gradients import MinibatchGradient
 from llc_explorer.local_truth import truth_note
 from llc_explorer.problem import Problem, build_problem, problem_keys
 from llc_explorer.samplers import Potential, get_sampler
-from llc_explorer.truth import LearningCoefficient
 
 
 @dataclass(frozen=True)
@@ -74,9 +73,7 @@ class LLCResult:
     @property
     def truth_note(self) -> str:
         """Which exact value applies at this teacher, in plain words."""
-        local = None if self.true_llc is None else LearningCoefficient(self.true_llc, 1)
-        aoyagi = LearningCoefficient(self.global_llc, 1)
-        return truth_note(local, aoyagi, self.config.teacher, self.config.rank)
+        return truth_note(self.true_llc, self.global_llc, self.config.teacher, self.config.rank)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no traces); NaN becomes ``None``."""

@@ -147,17 +147,16 @@ def teacher_llc(widths: Sequence[int], rank: int, construction: str) -> Learning
     return local_llc_from_ranks(widths, teacher_ranks(widths, rank, construction))
 
 
-def truth_note(
-    local: LearningCoefficient | None, aoyagi: LearningCoefficient, teacher: str, rank: int
-) -> str:
-    """Which exact value applies at a ``teacher``-built true parameter, in plain words."""
-    value = f"Aoyagi's global value {aoyagi.llc} = {float(aoyagi.llc):.4g}"
+def truth_note(local: Fraction | None, aoyagi: Fraction, teacher: str, rank: int) -> str:
+    """Which exact value applies at a ``teacher``-built true parameter, in plain words, given
+    its ``local`` learning coefficient (``None``: unknown) and Aoyagi's value ``aoyagi``."""
+    value = f"Aoyagi's global value {aoyagi} = {float(aoyagi):.4g}"
     if local is None:
         return (
             f"the local LLC at this {teacher} teacher is not known to the package; "
             f"{value} is only a lower bound"
         )
-    if local.llc == aoyagi.llc:
+    if local == aoyagi:
         return f"local at this {teacher} teacher, equal to Aoyagi's global value"
     return (
         f"local at this {teacher} teacher; {value} is the local one at teachers with every "

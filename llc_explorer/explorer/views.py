@@ -338,6 +338,7 @@ def readout_html(
     if config is not None:
         aoyagi = dln_llc(config.widths, config.rank)
         local = teacher_llc(config.widths, config.rank, config.teacher)
+        local_llc = None if local is None else local.llc
         exact = (
             "unknown"
             if local is None
@@ -346,7 +347,10 @@ def readout_html(
         rows += [
             ("d", f"{num_params(config.widths):,}"),
             ("exact LLC", exact),
-            ("at this teacher", escape(truth_note(local, aoyagi, config.teacher, config.rank))),
+            (
+                "at this teacher",
+                escape(truth_note(local_llc, aoyagi.llc, config.teacher, config.rank)),
+            ),
         ]
     if result is not None:
         c = result.config
