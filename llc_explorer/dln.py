@@ -101,30 +101,52 @@ def minimal_layers(layers: Sequence[jax.Array], rank: int) -> list[jax.Array]:
     return out
 
 
+def widths_of(params: Sequence[jax.Array | np.ndarray]) -> tuple[int, ...]:
+    """The widths ``(H_0, ..., H_M)`` of the matrices ``W_1 .. W_M``."""
+    return (np.shape(params[0])[1], *(np.shape(w)[0] for w in params))
+
+
+def minimal_ranks(widths: Sequence[int], rank: int) -> list[int]:
+    """The layer ranks of a ``"minimal"`` teacher: ``rank`` for every layer."""
+    return [rank] * (len(widths) - 1)
+
+
+def first_layer_ranks(widths: Sequence[int], rank: int) -> list[int]:
+    """The layer ranks of a ``"first_layer"`` teacher: full, except the first layer's, which is
+    ``rank`` when the widths allow more."""
+    ranks = [min(h_in, h_out) for h_in, h_out in itertools.pairwise(widths)]
+    if min(widths) > rank:
+        ranks[0] = rank
+    return ranks
+
+
 def first_layer_layers(layers: Sequence[jax.Array], rank: int) -> list[jax.Array]:
     """The first layer truncated to rank ``rank`` when the widths allow more, the others kept
     full rank (the construction used before docs/TRUTH.md; its local LLC can exceed
     Aoyagi's)."""
-    out = list(layers)
-    if min(layers[0].shape[1], *(w.shape[0] for w in layers)) > rank:
-        out[0] = truncate_rank(layers[0], rank)
-    return out
+    first = first_layer_ranks(widths_of(layers), rank)[0]
+    head = truncate_rank(layers[0], first) if first < min(layers[0].shape) else layers[0]
+    return [head, *layers[1:]]
 
 
 class Teacher(NamedTuple):
-    """A teacher construction: ``build(layers, rank)`` and what it gives, in words."""
+    """A teacher construction: ``build(layers, rank)``, the ``layer_ranks(widths, rank)`` it
+    gives its random layers, and what it is, in words."""
 
     build: Callable[[Sequence[jax.Array], int], list[jax.Array]]
+    layer_ranks: Callable[[Sequence[int], int], list[int]]
     description: str
 
 
 TEACHERS: dict[str, Teacher] = {
     "minimal": Teacher(
         minimal_layers,
+        minimal_ranks,
         "every layer has the product's rank r: Aoyagi's value is the local one (default)",
     ),
     "first_layer": Teacher(
         first_layer_layers,
+        first_layer_ranks,
         "first layer truncated to rank r, the others full rank: the local value can exceed "
         "Aoyagi's",
     ),

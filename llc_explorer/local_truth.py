@@ -23,14 +23,13 @@ A teacher that these do not reach has no computed local value: :func:`local_llc`
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import jax
 import numpy as np
 
-from llc_explorer.dln import check_teacher, subproduct_ranks
+from llc_explorer.dln import TEACHERS, check_teacher, subproduct_ranks, widths_of
 from llc_explorer.truth import LearningCoefficient, dln_llc, validate_widths
 
 Ranks = Mapping[tuple[int, int], int]
@@ -114,8 +113,7 @@ def local_llc(teacher: Sequence[jax.Array | np.ndarray]) -> LearningCoefficient 
     """Local learning coefficient of a DLN at the true parameter ``teacher`` (its matrices
     ``W_1 .. W_M``), from numerical ranks (:func:`llc_explorer.dln.subproduct_ranks`);
     ``None`` where it cannot be computed (module docstring)."""
-    widths = (np.shape(teacher[0])[1], *(np.shape(w)[0] for w in teacher))
-    return local_llc_from_ranks(widths, subproduct_ranks(teacher))
+    return local_llc_from_ranks(widths_of(teacher), subproduct_ranks(teacher))
 
 
 def teacher_ranks(
@@ -124,15 +122,9 @@ def teacher_ranks(
     """The consecutive-product ranks of a teacher built by :func:`llc_explorer.dln.make_teacher`
     with ``construction``, as they are for its random layers (with probability 1): each run's
     rank is the least of its layers' ranks and of its widths."""
-    check_teacher(construction)
     widths = validate_widths(widths)
-    layers = len(widths) - 1
-    if construction == "minimal":
-        layer = [rank] * layers
-    else:
-        layer = [min(h_in, h_out) for h_in, h_out in itertools.pairwise(widths)]
-        if min(widths) > rank:
-            layer[0] = rank
+    layer = TEACHERS[check_teacher(construction)].layer_ranks(widths, rank)
+    layers = len(layer)
     return {
         (i, j): min(*layer[i : j + 1], *widths[i : j + 2])
         for i in range(layers)
