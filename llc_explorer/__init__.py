@@ -1,10 +1,12 @@
 """llc_explorer: the local learning coefficient of deep linear networks, estimated by SGMCMC
 and compared with its exact value (Aoyagi 2024; Hitchcock & Hoogland 2025)."""
 
+from llc_explorer.adaptation import StepSizeCalibration
 from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
 from llc_explorer.local_truth import local_llc, teacher_llc
 from llc_explorer.samplers import SAMPLERS, Sampler, get_sampler
+from llc_explorer.step_size import calibrate_step_size
 from llc_explorer.surface_sampling import SurfaceResult, estimate_surface_llc, stream_surface
 from llc_explorer.surfaces import SURFACES, tempered_llc
 from llc_explorer.truth import LearningCoefficient, dln_llc, num_params
@@ -15,7 +17,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     """``Explorer``, ``explore`` (:mod:`llc_explorer.explorer`) and ``Playground``
     (:mod:`llc_explorer.playground`), imported on first use so that the CLI
-    and ``estimate_llc`` do not load ipywidgets, Bokeh and numpyro."""
+    and ``estimate_llc`` do not load ipywidgets and Bokeh."""
     if name in ("Explorer", "explore"):
         from llc_explorer import explorer
 
@@ -36,7 +38,9 @@ __all__ = [
     "LearningCoefficient",
     "Playground",
     "Sampler",
+    "StepSizeCalibration",
     "SurfaceResult",
+    "calibrate_step_size",
     "dln_llc",
     "estimate_llc",
     "estimate_surface_llc",

@@ -29,7 +29,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from llc_explorer.samplers import Params, Potential, get_sampler
+from llc_explorer.mala import acceptance, weighted_sq_norm
+from llc_explorer.samplers import Params, Potential, get_sampler, potential_gradient
 
 GradientEstimator = Callable[..., tuple[jax.Array, Params]]
 """``estimate(params, data, *, key) -> (L_B(w), grad L_B(w))``, hashable by value."""
@@ -37,7 +38,9 @@ GradientEstimator = Callable[..., tuple[jax.Array, Params]]
 
 class ChainState(NamedTuple):
     """The state of ``C`` chains; every leaf has a leading chain axis. Each chain carries its
-    own sampler hyperparameters, so one batch can run several step sizes side by side."""
+    own sampler hyperparameters, so one batch can run several step sizes side by side.
+    ``mala_norm`` is ``|U'_t|^2_{P_t}`` of the last move (NaN before the first), for the MALA
+    acceptance of the next (:mod:`llc_explorer.mala`)."""
 
     params: Params
     sampler_state: Any
@@ -45,6 +48,7 @@ class ChainState(NamedTuple):
     alive: jax.Array
     diverged_at: jax.Array
     key: jax.Array
+    mala_norm: jax.Array
 
 
 def init_chains(sampler_name: str, center: Params, hyper: Any, *, keys: jax.Array) -> ChainState:
@@ -64,6 +68,7 @@ def init_chains(sampler_name: str, center: Params, hyper: Any, *, keys: jax.Arra
         alive=jnp.ones((chains,), bool),
         diverged_at=jnp.full((chains,), -1, jnp.int32),
         key=keys,
+        mala_norm=jnp.full((chains,), jnp.nan, jnp.float32),
     )
 
 
@@ -105,23 +110,31 @@ def run_chunk(
     potential: Potential,
     start: jax.Array,
     total: jax.Array,
-) -> tuple[ChainState, jax.Array, Params | None]:
+) -> tuple[ChainState, jax.Array, jax.Array, Params | None]:
     """Advance every chain over steps ``start .. start + chunk_steps - 1`` (those ``< total``).
 
     Returns the new state, the recorded minibatch losses, shape ``(C, chunk_steps)``:
-    ``L_{B_t}(w_t)``, or NaN where a chain had diverged or ``t >= total``, and, with
-    ``record_path``, the positions ``w_t`` (leaves of shape ``(C, chunk_steps, ...)``; a
-    diverged chain repeats its last finite position), else ``None``.
+    ``L_{B_t}(w_t)``, or NaN where a chain had diverged or ``t >= total``, the MALA acceptance
+    of the move that reached ``w_t`` (same shape; NaN at step 0, where undefined, and where the
+    loss is), and, with ``record_path``, the positions ``w_t`` (leaves of shape
+    ``(C, chunk_steps, ...)``; a diverged chain repeats its last finite position), else ``None``.
     """
     TRACES["count"] += 1
-    update = get_sampler(sampler_name).update
+    sampler = get_sampler(sampler_name)
 
     def one_chain(chain: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
         key, batch_key, noise_key = jax.random.split(chain.key, 3)
         loss, grad = estimate(chain.params, data, key=batch_key)
-        params, sampler_state = update(
+        params, sampler_state = sampler.update(
             chain.params, chain.sampler_state, grad, potential, chain.hyper, key=noise_key
         )
+        if sampler.metric is None:
+            accepted = mala_norm = jnp.float32(jnp.nan)
+        else:
+            drift = potential_gradient(chain.params, grad, potential)
+            before = weighted_sq_norm(drift, sampler.metric(chain.sampler_state, chain.hyper))
+            accepted = acceptance(chain.hyper.step_size, chain.mala_norm, before)
+            mala_norm = weighted_sq_norm(drift, sampler.metric(sampler_state, chain.hyper))
         active = chain.alive & (t < total)
         loss_ok = jnp.isfinite(loss)
         step_ok = loss_ok & all_finite(params)
@@ -137,17 +150,19 @@ def run_chunk(
             alive=chain.alive & ~diverging,
             diverged_at=diverged_at,
             key=key,
+            mala_norm=jnp.where(moved, mala_norm, chain.mala_norm),
         )
         recorded = jnp.where(active & loss_ok, loss, jnp.nan)
-        return new, (recorded, chain.params if record_path else None)
+        accepted = jnp.where(active & loss_ok, accepted, jnp.nan)
+        return new, (recorded, accepted, chain.params if record_path else None)
 
     def step(state: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
         return jax.vmap(one_chain, in_axes=(0, None))(state, t)
 
     steps = start + jnp.arange(chunk_steps, dtype=jnp.int32)
-    state, (losses, path) = jax.lax.scan(step, state, steps)
+    state, (losses, accepted, path) = jax.lax.scan(step, state, steps)
     path = jax.tree.map(lambda w: jnp.swapaxes(w, 0, 1), path)
-    return state, losses.T, path
+    return state, losses.T, accepted.T, path
 
 
 class ChunkCache:

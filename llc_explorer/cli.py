@@ -19,7 +19,8 @@ from typing import Any
 from tqdm import tqdm
 
 from llc_explorer.cache import enable_compilation_cache
-from llc_explorer.config import SAMPLER_HYPERPARAMETERS
+from llc_explorer.config import SAMPLER_HYPERPARAMETERS, WARMUP_FACTOR
+from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.dln import TEACHERS
 from llc_explorer.estimator import LLCResult, estimate_llc
 from llc_explorer.report import write_report
@@ -38,7 +39,8 @@ from llc_explorer.sweep import (
 
 ESTIMATE_SETTINGS = (
     *("teacher", "sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
-    *("burn_in", "seed", "noise", "input_dist", "chunk_size", *SAMPLER_HYPERPARAMETERS),
+    *("burn_in", "warmup_factor", "seed", "noise", "input_dist", "chunk_size"),
+    *SAMPLER_HYPERPARAMETERS,
 )
 """The ``estimate`` flags passed on to :func:`llc_explorer.estimate_llc` as keywords."""
 
@@ -69,6 +71,16 @@ def comma_list(convert: Callable[[str], Any], what: str, example: str) -> Callab
     return parse
 
 
+def step_size_arg(text: str) -> float | str:
+    """An argparse type: a number, or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or auto, got {text!r}") from None
+
+
 int_list = comma_list(int, "ints", "10,20,20,10")
 float_list = comma_list(float, "numbers", "1e-7,1e-6")
 
@@ -86,14 +98,22 @@ def build_parser() -> Parser:
         "--teacher", choices=list(TEACHERS), default="minimal", help="construction of w*"
     )
     est.add_argument("--sampler", choices=list(SAMPLERS), default="rmsprop_sgld")
-    est.add_argument("--step-size", type=float, help="eps (default: the sampler's)")
+    est.add_argument(
+        "--step-size", type=step_size_arg, help="eps, or auto (default: the sampler's)"
+    )
     est.add_argument("--gamma", type=float, default=1.0, help="localisation strength")
     est.add_argument("--nbeta", type=float, help="n*beta (default n / log n)")
     est.add_argument("--n", type=int, default=100_000, help="dataset size")
     est.add_argument("--batch-size", type=int, default=100)
     est.add_argument("--chains", type=int, default=4)
-    est.add_argument("--steps", type=int, default=10_000)
+    est.add_argument("--steps", type=int, default=30_000)
     est.add_argument("--burn-in", type=float, default=0.9, help="fraction of steps discarded")
+    est.add_argument(
+        "--warmup-factor",
+        type=float,
+        default=WARMUP_FACTOR,
+        help="step-size multiplier for the burn-in's first part",
+    )
     est.add_argument("--seed", type=int, default=0)
     est.add_argument("--noise", type=float, default=0.0, help="target noise sigma")
     est.add_argument("--input-dist", choices=["normal", "uniform"], default="normal")
@@ -132,7 +152,9 @@ def add_sweep_commands(commands: Any) -> None:
 
 def format_result(result: LLCResult) -> str:
     """A short human-readable report."""
-    cfg = result.config
+    cfg, d = result.config, result.diagnostics
+    low, high = result.llc_ci95
+    mc = (result.llc_ci95_mc[1] - result.llc_ci95_mc[0]) / 2
     if result.true_llc is None:
         exact, error = "unknown", "n/a (no exact value at this teacher)"
     else:
@@ -144,15 +166,27 @@ def format_result(result: LLCResult) -> str:
         f"DLN widths {','.join(map(str, cfg.widths))}, rank {cfg.rank}: d = {result.num_params}",
         f"exact LLC      {exact}",
         f"               {result.truth_note}",
-        f"estimate       {result.llc_mean:.4g} +/- {result.llc_stderr:.2g} (stderr)"
-        f"  [{cfg.sampler}, eps={cfg.step_size:g}, {cfg.chains} chains x {cfg.steps} steps]",
+        f"estimate       {result.llc_mean:.4g}  [{cfg.sampler}, eps={cfg.step_size:.3g}"
+        f" ({result.step_size_source}), {cfg.chains} chains x {cfg.steps} steps]",
+        f"95% interval   [{low:.4g}, {high:.4g}]: Monte Carlo +/- {mc:.2g}"
+        f" (t over chains) and systematic +/- {SYSTEMATIC:.0%}",
         f"relative error {error}",
         f"diverged       {len(result.diverged_chains)} of {cfg.chains}",
+        f"diagnostics    R-hat {d.rhat:.3f}, ESS {d.ess_bulk:,.0f} (bulk) / {d.ess_tail:,.0f}"
+        f" (tail), MALA acceptance {d.mala_acceptance:.3f}",
         f"speed          {result.steps_per_second:,.0f} chain-steps/s"
         f" (compile {result.compile_seconds:.1f} s)",
     ]
-    if result.message:
+    if result.calibration is not None:
+        c = result.calibration
+        lines.insert(
+            4,
+            f"step size      auto: adapted from {c.step_sizes[0]:.3g} to {cfg.step_size:.3g}"
+            f" during the burn-in (MALA acceptance target {c.target})",
+        )
+    if not result.warnings and result.message:
         lines.append(result.message)
+    lines += [f"warning: {w}" for w in result.warnings]
     return "\n".join(lines)
 
 

@@ -19,15 +19,20 @@ from llc_explorer.samplers import SAMPLERS
 from llc_explorer.truth import num_params, validate_rank, validate_widths
 
 SAMPLER_DEFAULTS: dict[str, dict[str, float]] = {
-    "sgld": {"step_size": 3e-6},
-    "rmsprop_sgld": {"step_size": 3e-7, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
-    "adam_sgld": {"step_size": 3e-7, "b1": 0.9, "b2": 0.99, "a": 0.1, "bias_correction": 1.0},
-    "sghmc": {"step_size": 1e-6, "friction": 0.1},
+    "sgld": {"step_size": 2e-6},
+    "rmsprop_sgld": {"step_size": 2e-7, "b2": 0.999, "a": 0.1, "bias_correction": 1.0},
+    "adam_sgld": {"step_size": 1e-7, "b1": 0.9, "b2": 0.999, "a": 0.1, "bias_correction": 1.0},
+    "sghmc": {"step_size": 2e-7, "friction": 0.1},
     "sgnht": {"step_size": 1e-7, "diffusion": 0.01},
 }
-"""Default hyperparameters per sampler, chosen by ``benchmarks/sweep_defaults.py`` at the
-``minimal`` teachers (n = 1e5, batch 100, gamma = 1, n*beta = n / log n; see the README's
-table and docs/defaults_sweep.md)."""
+"""Default hyperparameters per sampler, with the run defaults of :func:`make_config` (30,000
+steps, 90% burn-in, warm-up factor 4), chosen from step-size grids on random DLNs and checked on
+fresh ones (docs/ACCURACY.md; ``benchmarks/accuracy_runs.py``)."""
+
+WARMUP_FACTOR = 4.0
+"""During the burn-in's first part (:attr:`LLCConfig.warmup_steps`) the chains run at this
+many times the step size: from the degenerate point ``w*`` they leave faster, and the last
+stretch of the burn-in, at the real step size, lets them settle (docs/ACCURACY.md)."""
 
 HYPERPARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
     "b1": (0.0, 1.0, False),
@@ -80,10 +85,17 @@ class LLCConfig(SamplerRun):
     chains: int
     steps: int
     burn_in: float
+    warmup_factor: float
     seed: int
     noise: float
     input_dist: str
     chunk_size: int
+
+    @property
+    def warmup_steps(self) -> int:
+        """Leading steps run at ``warmup_factor`` times the step size: the burn-in up to one
+        sampling window before the window, ``max(0, 2B - T)`` (0.8 T for a 90% burn-in)."""
+        return max(0, 2 * self.burn_in_steps - self.steps)
 
     def as_dict(self) -> dict[str, Any]:
         """The config as plain JSON-ready values."""
@@ -202,8 +214,9 @@ def make_config(
     n: int = 100_000,
     batch_size: int = 100,
     chains: int = 4,
-    steps: int = 10_000,
+    steps: int = 30_000,
     burn_in: float = 0.9,
+    warmup_factor: float = WARMUP_FACTOR,
     seed: int = 0,
     noise: float = 0.0,
     input_dist: str = "normal",
@@ -212,7 +225,8 @@ def make_config(
 ) -> LLCConfig:
     """Validate the settings and fill every default; ``ValueError`` names a bad setting.
 
-    ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.TEACHERS`).
+    ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.TEACHERS`);
+    ``warmup_factor`` multiplies the step size during the warm-up (:data:`WARMUP_FACTOR`).
     ``hyperparameters`` are the sampler's own (``b1``, ``b2``, ``a``, ``bias_correction``,
     ``friction``, ``diffusion``); ``None`` or absent means the sampler's default.
     """
@@ -230,6 +244,7 @@ def make_config(
         "gamma": check_float("gamma", gamma, 0.0),
         "nbeta": check_float("nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0),
         "noise": check_float("noise", noise, 0.0),
+        "warmup_factor": check_float("warmup_factor", warmup_factor, 1.0, 1000.0),
     }
     seed = check_int("seed", seed, 0, 2**32 - 1)
     if chunk_size is not None:

@@ -3,7 +3,8 @@
 Per chain ``c``: ``lambda_hat_c = n*beta * (mean_{B <= t < T} L_{B_t}(w_t^c) - L_n(w*))``, with
 ``B`` burn-in steps out of ``T`` (steps counted from 0). The estimate is the mean over
 chains that did not diverge, with their standard deviation and standard error
-``std / sqrt(C)``; the running estimate takes the mean over ``B <= s <= t``.
+``std / sqrt(C)``; the running estimate takes the mean over ``B <= s <= t``. Its 95% interval,
+convergence diagnostics and warnings are those of :mod:`llc_explorer.diagnostics`.
 """
 
 from __future__ import annotations
@@ -11,18 +12,38 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+import warnings
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.chains import CHUNKS, init_chains, shard_chains
-from llc_explorer.config import SAMPLER_HYPERPARAMETERS, LLCConfig, make_config
+from llc_explorer.adaptation import (
+    TARGET_ACCEPTANCE,
+    DualAveraging,
+    StepSizeCalibration,
+    adapting_chunk_size,
+)
+from llc_explorer.chains import CHUNKS, ChainState, init_chains, shard_chains
+from llc_explorer.config import (
+    SAMPLER_DEFAULTS,
+    SAMPLER_HYPERPARAMETERS,
+    LLCConfig,
+    make_config,
+)
+from llc_explorer.diagnostics import (
+    SYSTEMATIC,
+    Diagnostics,
+    convergence_warnings,
+    diagnose,
+    interval95,
+)
 from llc_explorer.gradients import MinibatchGradient
 from llc_explorer.local_truth import truth_note
 from llc_explorer.problem import Problem, build_problem, problem_keys
@@ -51,12 +72,14 @@ class LLCResult:
     diverged_chains: list[tuple[int, int]]
     loss_trace: np.ndarray
     running_llc: np.ndarray
+    mala_trace: np.ndarray
     loss_at_teacher: float
     num_params: int
     steps_done: int
     steps_per_second: float
     compile_seconds: float
     done: bool
+    calibration: StepSizeCalibration | None = None
 
     @property
     def message(self) -> str:
@@ -69,6 +92,59 @@ class LLCResult:
         if self.diverged_chains:
             return f"{len(self.diverged_chains)} of {chains} chains diverged and are excluded"
         return ""
+
+    @cached_property
+    def mala_per_chain(self) -> np.ndarray:
+        """Each chain's mean MALA acceptance after burn-in (NaN for a diverged chain, before
+        the burn-in ends, and for samplers without one: :mod:`llc_explorer.mala`)."""
+        accepted = self.mala_trace[:, self.config.burn_in_steps :]
+        out = np.full(accepted.shape[0], np.nan)
+        defined = np.isfinite(accepted).any(axis=1) & np.isfinite(self.llc_per_chain)
+        out[defined] = np.nanmean(accepted[defined], axis=1)
+        return out
+
+    @cached_property
+    def diagnostics(self) -> Diagnostics:
+        """R-hat, ESS, MCSE, drift and MALA acceptance of the sampling window
+        (:mod:`llc_explorer.diagnostics`), over the chains that did not diverge."""
+        alive = np.isfinite(self.llc_per_chain)
+        if self.steps_done <= self.config.burn_in_steps or not alive.any():
+            return Diagnostics.undefined()
+        window = slice(self.config.burn_in_steps, self.steps_done)
+        return diagnose(
+            self.loss_trace[alive, window],
+            self.mala_trace[alive, window],
+            self.config.nbeta,
+            self.llc_mean,
+        )
+
+    @cached_property
+    def llc_ci95(self) -> tuple[float, float]:
+        """The 95% interval for the LLC: Monte Carlo part plus the systematic allowance
+        ``SYSTEMATIC`` (:mod:`llc_explorer.diagnostics`)."""
+        return interval95(self.llc_per_chain, self.diagnostics.mcse, SYSTEMATIC)
+
+    @cached_property
+    def llc_ci95_mc(self) -> tuple[float, float]:
+        """The Monte Carlo part of :attr:`llc_ci95` alone (Student's t over the chains)."""
+        return interval95(self.llc_per_chain, self.diagnostics.mcse)
+
+    @cached_property
+    def warnings(self) -> list[str]:
+        """Plain-words warnings: diverged chains, and every convergence diagnostic past its
+        limit (:func:`llc_explorer.diagnostics.convergence_warnings`)."""
+        diverged = len(self.diverged_chains)
+        out = [self.message] if diverged else []
+        return out + convergence_warnings(self.diagnostics)
+
+    @property
+    def step_size_source(self) -> str:
+        """``"auto"`` (adapted during the burn-in: :mod:`llc_explorer.adaptation`),
+        ``"default"`` (the sampler's default) or ``"user"``."""
+        if self.calibration is not None:
+            return "auto"
+        default = SAMPLER_DEFAULTS[self.config.sampler]["step_size"]
+        return "default" if self.config.step_size == default else "user"
 
     @property
     def truth_note(self) -> str:
@@ -93,11 +169,21 @@ class LLCResult:
             "llc_std": clean(self.llc_std),
             "llc_stderr": clean(self.llc_stderr),
             "llc_per_chain": [clean(float(x)) for x in self.llc_per_chain],
+            "llc_ci95": [clean(x) for x in self.llc_ci95],
+            "llc_ci95_mc": [clean(x) for x in self.llc_ci95_mc],
             "relative_error": clean(self.relative_error),
+            "warnings": self.warnings,
+            "mala_acceptance": clean(self.diagnostics.mala_acceptance),
+            "mala_acceptance_per_chain": [clean(float(x)) for x in self.mala_per_chain],
+            "diagnostics": {k: clean(v) for k, v in self.diagnostics._asdict().items()},
             "diverged_chains": [{"chain": c, "step": s} for c, s in self.diverged_chains],
             "loss_at_teacher": self.loss_at_teacher,
             "num_params": self.num_params,
             "steps_done": self.steps_done,
+            "step_size_source": self.step_size_source,
+            "step_size_calibration": None
+            if self.calibration is None
+            else self.calibration.as_dict(),
             "steps_per_second": self.steps_per_second,
             "compile_seconds": self.compile_seconds,
             "message": self.message,
@@ -144,16 +230,19 @@ class Traces:
         or a :class:`llc_explorer.surface_sampling.SurfaceConfig`)."""
         shape = (chains, config.steps)
         self.loss = np.full(shape, np.nan, np.float32)
+        self.acceptance = np.full(shape, np.nan, np.float32)
         self.running = np.full(shape, np.nan)
         self.burn_in = config.burn_in_steps
         self.nbeta = config.nbeta
         self.loss0 = loss_at_teacher
         self.total = np.zeros(chains)
 
-    def extend(self, start: int, losses: np.ndarray) -> None:
-        """Record ``losses`` (chains x k) as steps ``start .. start + k - 1``."""
+    def extend(self, start: int, losses: np.ndarray, acceptance: np.ndarray) -> None:
+        """Record ``losses`` and MALA ``acceptance`` (chains x k each) as steps
+        ``start .. start + k - 1``."""
         stop = start + losses.shape[1]
         self.loss[:, start:stop] = losses
+        self.acceptance[:, start:stop] = acceptance
         first = max(start, self.burn_in)
         if first >= stop:
             return
@@ -196,6 +285,7 @@ def summarize(
     steps_done: int,
     run_seconds: float,
     compile_seconds: float,
+    calibration: StepSizeCalibration | None = None,
 ) -> LLCResult:
     """Estimate from the first ``steps_done`` recorded steps of the ``chains`` of ``traces``
     (``diverged_at`` is already theirs)."""
@@ -216,26 +306,43 @@ def summarize(
         diverged_chains=estimate.diverged,
         loss_trace=loss,
         running_llc=running,
+        mala_trace=traces.acceptance[chains, :steps_done],
         loss_at_teacher=problem.loss_at_teacher,
         num_params=problem.num_params,
         steps_done=steps_done,
         steps_per_second=config.chains * steps_done / run_seconds if run_seconds else math.nan,
         compile_seconds=compile_seconds,
         done=steps_done == config.steps,
+        calibration=calibration,
     )
 
 
-def stream_batch(configs: Sequence[LLCConfig]) -> Iterator[list[LLCResult]]:
+def stream_batch(
+    configs: Sequence[LLCConfig], *, target_acceptance: float | None = None
+) -> Iterator[list[LLCResult]]:
     """Run ``configs`` (differing only in sampler hyperparameters, see
     :func:`check_batchable`) as one vmapped batch of chains, chunk by chunk, yielding one
     partial :class:`LLCResult` per config after each chunk.
 
     All configs share the data and the chains' random numbers (the same seed), so their
-    differences come from the hyperparameters alone. The last results yielded have
-    ``done=True``. Closing the generator stops sampling.
+    differences come from the hyperparameters alone. Chunks that start in the warm-up
+    (:attr:`LLCConfig.warmup_steps`) run at ``warmup_factor`` times the step size. The last
+    results yielded have ``done=True``. Closing the generator stops sampling.
+
+    With ``target_acceptance``, each config's step size adapts toward that MALA acceptance
+    after the warm-up until the burn-in ends, starting from its own
+    (:mod:`llc_explorer.adaptation`); results then carry the ``calibration`` and a config
+    whose ``step_size`` is the one in use (after the burn-in: the one of the sampling window).
     """
     check_batchable(configs)
     config = configs[0]
+    chunk = config.chunk_size
+    base = np.array([c.step_size for c in configs])
+    adapt = None
+    if target_acceptance is not None:
+        chunk = adapting_chunk_size(chunk, config.burn_in_steps - config.warmup_steps)
+        configs = [dataclasses.replace(c, chunk_size=chunk) for c in configs]
+        adapt = DualAveraging(base, target_acceptance, config.burn_in_steps)
     problem = build_problem(
         config.widths,
         config.rank,
@@ -253,24 +360,56 @@ def stream_batch(configs: Sequence[LLCConfig]) -> Iterator[list[LLCResult]]:
     traces = Traces(config, keys.shape[0], problem.loss_at_teacher)
     groups = [slice(k * config.chains, (k + 1) * config.chains) for k in range(len(configs))]
     total = jnp.int32(config.steps)
-    chunk = config.chunk_size
     static = (config.sampler, MinibatchGradient(config.batch_size), chunk, False)
+    running = base
     run_seconds = compile_seconds = 0.0
     for start in range(0, config.steps, chunk):
+        warming = start < config.warmup_steps
+        wanted = base * (config.warmup_factor if warming else 1.0)
+        if not np.array_equal(wanted, running):
+            state, running = with_step_sizes(state, wanted, config.chains), wanted
         args = (state, problem.data, potential, jnp.int32(start), total)
         compiled, seconds = CHUNKS.get(static, args)
         compile_seconds += seconds
         began = time.perf_counter()
-        state, losses, _ = compiled(*args)
+        state, losses, acceptance, _ = compiled(*args)
         losses = np.asarray(losses)
         run_seconds += time.perf_counter() - began
         done = min(start + chunk, config.steps)
-        traces.extend(start, losses[:, : done - start])
+        acceptance = np.asarray(acceptance)[:, : done - start]
+        traces.extend(start, losses[:, : done - start], acceptance)
         diverged_at = np.asarray(state.diverged_at)
+        calibrations: list[StepSizeCalibration | None] = [None] * len(configs)
+        if adapt is not None:
+            if not warming and not adapt.frozen:
+                base = adapt.update(group_acceptance(acceptance, len(configs)), done, chunk)
+                configs = [
+                    dataclasses.replace(c, step_size=float(e))
+                    for c, e in zip(configs, base, strict=True)
+                ]
+            calibrations = [adapt.calibration(k) for k in range(len(configs))]
         yield [
-            summarize(c, problem, traces, g, diverged_at[g], done, run_seconds, compile_seconds)
-            for c, g in zip(configs, groups, strict=True)
-        ]
+            summarize(c, problem, traces, g, diverged_at[g], done, run_seconds, compile_seconds,
+                      calibration)
+            for c, g, calibration in zip(configs, groups, calibrations, strict=True)
+        ]  # fmt: skip
+
+
+def group_acceptance(acceptance: np.ndarray, groups: int) -> np.ndarray:
+    """Mean MALA acceptance per group of consecutive chains over a chunk (``acceptance``:
+    chains x steps); NaN for a group whose chains all diverged."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows and groups
+        per_chain = np.nanmean(acceptance, axis=1)
+        return np.nanmean(per_chain.reshape(groups, -1), axis=1)
+
+
+def with_step_sizes(state: ChainState, step_sizes: np.ndarray, chains: int) -> ChainState:
+    """``state`` with each group of ``chains`` chains at its entry of ``step_sizes`` (a traced
+    value: nothing recompiles), placed as the old step sizes were (sharded over devices)."""
+    old = state.hyper.step_size
+    new = jnp.asarray(np.repeat(step_sizes, chains), jnp.float32)
+    return state._replace(hyper=state.hyper._replace(step_size=jax.device_put(new, old.sharding)))
 
 
 def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
@@ -281,16 +420,31 @@ def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
 
 
 def stream_llc(widths, rank, **settings: Any) -> Iterator[LLCResult]:
-    """Streaming form of :func:`estimate_llc`: yields a partial result after every chunk."""
-    return stream_config(make_config(widths, rank, **settings))
+    """Streaming form of :func:`estimate_llc`: yields a partial result after every chunk.
+
+    ``step_size="auto"`` adapts the step size between the warm-up and the end of the burn-in,
+    starting from the sampler's default, toward the MALA acceptance ``TARGET_ACCEPTANCE``
+    (:mod:`llc_explorer.adaptation`).
+    """
+    auto = settings.get("step_size") == "auto"
+    if auto and get_sampler(settings.get("sampler", "rmsprop_sgld")).metric is None:
+        raise ValueError(
+            f"step_size='auto' needs a MALA acceptance, which {settings['sampler']} (a "
+            "momentum sampler) does not have; use sgld, rmsprop_sgld or adam_sgld, or give a "
+            "step size"
+        )
+    config = make_config(widths, rank, **{**settings, "step_size": None} if auto else settings)
+    target = TARGET_ACCEPTANCE if auto else None
+    return (result for (result,) in stream_batch([config], target_acceptance=target))
 
 
 def estimate_llc(widths, rank, **settings: Any) -> LLCResult:
     """Estimate the LLC of the DLN ``widths`` at a teacher of product rank ``rank``.
 
-    ``settings`` are those of :func:`llc_explorer.config.make_config` (teacher, sampler, step_size,
-    gamma, nbeta, n, batch_size, chains, steps, burn_in, seed, noise, input_dist,
-    chunk_size and the sampler's own hyperparameters). Bad settings raise ``ValueError``
+    ``settings`` are those of :func:`llc_explorer.config.make_config` (teacher, sampler,
+    step_size (a number, or ``"auto"``: see :func:`stream_llc`), gamma, nbeta, n, batch_size,
+    chains, steps, burn_in, seed, noise, input_dist, chunk_size and the sampler's own
+    hyperparameters). Bad settings raise ``ValueError``
     before anything runs; diverging chains are reported in the result, never raised.
     """
     (result,) = deque(stream_llc(widths, rank, **settings), maxlen=1)

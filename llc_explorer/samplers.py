@@ -38,11 +38,15 @@ class Sampler(NamedTuple):
     ``update(params, state, loss_grad, potential, hyper, *, key) -> (params, state)``.
 
     ``hyperparams`` is the NamedTuple class of its hyperparameters (all traced values).
+    ``metric(state, hyper)`` is the preconditioner ``P_t`` of the Langevin move just made (a
+    pytree like the parameters, or a scalar), which defines the MALA acceptance diagnostic
+    (:mod:`llc_explorer.mala`); ``None`` for samplers whose move is not a Langevin proposal.
     """
 
     init: Callable[..., Any]
     update: Callable[..., tuple[Params, Any]]
     hyperparams: type
+    metric: Callable[..., Any] | None = None
 
 
 def potential_gradient(params: Params, loss_grad: Params, potential: Potential) -> Params:
@@ -116,7 +120,11 @@ def sgld() -> Sampler:
         step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, 1.0)
         return tree_add(params, step), state
 
-    return Sampler(init, update, SGLDHyper)
+    def metric(state: SGLDState, hyper: SGLDHyper) -> float:
+        del state, hyper
+        return 1.0
+
+    return Sampler(init, update, SGLDHyper, metric)
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,13 +177,19 @@ def preconditioned_sgld(use_momentum: bool) -> Sampler:
         zeros = jax.tree.map(jnp.zeros_like, params)
         return PreconditionedState(jnp.zeros((), jnp.int32), zeros, zeros)
 
+    def metric(state: PreconditionedState, hyper: Any) -> Params:
+        """``P_t = 1 / (sqrt(vhat_t) + a)`` from the state after step ``t``."""
+        return jax.tree.map(
+            lambda v: (
+                1 / (jnp.sqrt(debias(v, hyper.b2, state.count, hyper.bias_correction)) + hyper.a)
+            ),
+            state.v,
+        )
+
     def update(params, state, loss_grad, potential, hyper, *, key):
         count = state.count + 1
         v = jax.tree.map(lambda v, g: hyper.b2 * v + (1 - hyper.b2) * g * g, state.v, loss_grad)
-        precond = jax.tree.map(
-            lambda v: 1 / (jnp.sqrt(debias(v, hyper.b2, count, hyper.bias_correction)) + hyper.a),
-            v,
-        )
+        precond = metric(PreconditionedState(count, state.m, v), hyper)
         if use_momentum:
             m = jax.tree.map(lambda m, g: hyper.b1 * m + (1 - hyper.b1) * g, state.m, loss_grad)
             mhat = jax.tree.map(lambda m: debias(m, hyper.b1, count, hyper.bias_correction), m)
@@ -188,7 +202,7 @@ def preconditioned_sgld(use_momentum: bool) -> Sampler:
         return tree_add(params, step), PreconditionedState(count, m, v)
 
     hyper_cls = AdamSGLDHyper if use_momentum else RMSPropSGLDHyper
-    return Sampler(init, update, hyper_cls)
+    return Sampler(init, update, hyper_cls, metric)
 
 
 def rmsprop_sgld() -> Sampler:

@@ -177,9 +177,11 @@ def stream_surface(config: SurfaceConfig) -> Iterator[SurfaceResult]:
         args = (state, sigma, potential, jnp.int32(start), total)
         compiled, seconds = CHUNKS.get(static, args)
         compile_seconds += seconds
-        state, losses, positions = compiled(*args)
+        state, losses, acceptance, positions = compiled(*args)
         done = min(start + config.chunk_size, config.steps)
-        traces.extend(start, np.asarray(losses)[:, : done - start])
+        traces.extend(
+            start, np.asarray(losses)[:, : done - start], np.asarray(acceptance)[:, : done - start]
+        )
         path[:, start:done] = np.asarray(positions)[:, : done - start]
         yield SurfaceResult(
             config=config,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import deque
@@ -15,8 +14,9 @@ from jupyter_bokeh import BokehModel
 from llc_explorer.config import LLCConfig
 from llc_explorer.estimator import LLCResult, stream_batch, stream_config
 from llc_explorer.explorer.controls import Controls
-from llc_explorer.explorer.model import build_config, diagnostics, sweep_step_sizes
+from llc_explorer.explorer.model import build_config, sweep_step_sizes
 from llc_explorer.explorer.views import RunPlots, SweepPlot, exact_value, readout_html
+from llc_explorer.step_size import calibrate_config
 from llc_explorer.ui.app import SamplingApp
 from llc_explorer.ui.notebook import problem_html
 
@@ -63,12 +63,12 @@ class Explorer(SamplingApp):
         self.config: LLCConfig | None = None
         self.result: LLCResult | None = None
         self.sweep_results: list[LLCResult] = []
-        self._diagnostics = (math.nan, math.nan)
         self._stale = False
         self.ui.run.on_click(lambda _: self.run())
         self.ui.stop.on_click(lambda _: self.stop())
         self.ui.reset.on_click(lambda _: self.reset())
         self.ui.sweep.on_click(lambda _: self.run_sweep())
+        self.ui.auto.on_click(lambda _: self.auto_step_size())
         self.ui.observe_settings(self._settings_changed)
         tabs = widgets.Tab(
             children=[
@@ -114,6 +114,32 @@ class Explorer(SamplingApp):
             self.sweep_results = []
             self.sweep_plot.clear()
         return self._launch(self._sweep, configs, block)
+
+    def auto_step_size(self, block: bool = False) -> bool:
+        """Choose the step size automatically (:func:`llc_explorer.step_size.calibrate_config`:
+        the burn-in, adapting, in the sampling thread) and set the step-size control to it;
+        returns whether it started."""
+        config = self._validate()
+        if config is None:
+            return False
+        self._worker.halt()
+        return self._launch(self._calibrate, config, block)
+
+    def _calibrate(self, config: LLCConfig) -> None:
+        self._set_status(
+            f"auto step size: adapting over the burn-in ({config.burn_in_steps:,} steps)…"
+        )
+        try:
+            calibration = calibrate_config(config)
+        except ValueError as exc:
+            self._set_status(f"auto step size: {exc}")
+            return
+        with self._lock:
+            self.controls["step_size"].value = float(f"{calibration.step_size:.2g}")
+        self._set_status(
+            f"auto step size: {calibration.step_size:.2g}, where the MALA acceptance settled "
+            f"near {calibration.target} after the burn-in; press Run"
+        )
 
     def reset(self) -> None:
         """Stop and wait for the thread, restore the default settings and clear the plots."""
@@ -176,7 +202,6 @@ class Explorer(SamplingApp):
     def _push(self, result: LLCResult, status: str) -> None:
         with self._lock:
             self.plots.show(result)
-            self._diagnostics = diagnostics(result)
             self._set_status(status)
 
     def _set_status(self, status: str) -> None:
@@ -184,7 +209,7 @@ class Explorer(SamplingApp):
             super()._set_status(status)
 
     def _show_status(self, status: str) -> None:
-        self.ui.readout.value = readout_html(self.config, self.result, status, *self._diagnostics)
+        self.ui.readout.value = readout_html(self.config, self.result, status)
 
     def _validate(self) -> LLCConfig | None:
         """Build the config from the widgets; show any problem and enable Run accordingly."""
@@ -196,7 +221,7 @@ class Explorer(SamplingApp):
             problem = ""
         self.config = config
         self.ui.message.value = problem_html(problem)
-        self.ui.run.disabled = self.ui.sweep.disabled = config is None
+        self.ui.run.disabled = self.ui.sweep.disabled = self.ui.auto.disabled = config is None
         if not self.running:
             self._set_status("ready" if config else "invalid settings")
         return config

@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from llc_explorer.config import SAMPLER_DEFAULTS
+from llc_explorer.config import SAMPLER_DEFAULTS, WARMUP_FACTOR
 from llc_explorer.dln import TEACHERS
 from llc_explorer.explorer.model import ARCHITECTURE
 from llc_explorer.samplers import SAMPLERS
@@ -34,8 +34,9 @@ class Controls:
 
     ``widgets`` holds the settings by ``estimate_llc`` keyword name (``widths`` is the
     free-form text, ``step_size`` the exact value), plus the architecture widgets of
-    ``ARCHITECTURE`` and ``step_size_slider``. ``run``, ``stop``, ``reset`` and ``sweep``
-    are the buttons, ``message`` the red validation message, ``readout`` the results panel,
+    ``ARCHITECTURE`` and ``step_size_slider``. ``run``, ``stop``, ``reset``, ``sweep`` and
+    ``auto`` (automatic step size) are the buttons, ``message`` the red validation message,
+    ``readout`` the results panel,
     ``sweep_samplers`` and ``sweep_steps`` the sweep's settings, ``settings_panel`` and
     ``sweep_panel`` their layouts.
     """
@@ -69,14 +70,18 @@ class Controls:
             "n": int_text("n (data points)", 100_000),
             "batch_size": int_text("batch size", 100),
             "chains": int_text("chains", 4),
-            "steps": int_text("steps", 10_000),
+            "steps": int_text("steps", 30_000),
             "burn_in": float_text("burn-in fraction", 0.9),
+            "warmup_factor": float_text("warm-up step factor", WARMUP_FACTOR),
             "seed": int_text("seed", 0),
         }
         self.run = _button("Run", "success", "start sampling with these settings")
         self.stop = _button("Stop", "warning", "stop sampling after the current chunk")
         self.reset = _button("Reset", "", "stop, clear the plots and restore the defaults")
         self.sweep = _button("Run sweep", "info", "estimate at log-spaced step sizes")
+        self.auto = _button(
+            "Auto step size", "", "choose the step size from short pilot runs (MALA acceptance)"
+        )
         self.message = widgets.HTML()
         self.readout = widgets.HTML()
         self.sweep_samplers = widgets.SelectMultiple(
@@ -91,10 +96,22 @@ class Controls:
                 *(w[name] for name in (*ARCHITECTURE, "widths", "rank", "teacher")),
                 section("<b>Sampler</b>"),
                 self.sampler.box,
+                self.auto,
                 w["gamma"],
                 w["nbeta"],
                 section("<b>Data and chains</b>"),
-                *(w[name] for name in ("n", "batch_size", "chains", "steps", "burn_in", "seed")),
+                *(
+                    w[name]
+                    for name in (
+                        "n",
+                        "batch_size",
+                        "chains",
+                        "steps",
+                        "burn_in",
+                        "warmup_factor",
+                        "seed",
+                    )
+                ),
                 widgets.HBox([self.run, self.stop, self.reset]),
                 self.message,
             ]

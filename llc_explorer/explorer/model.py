@@ -1,5 +1,5 @@
 """The explorer's model: settings from widget values to a validated :class:`LLCConfig`, and the
-pure numbers the views show (memory estimate, chain diagnostics, plot-ready arrays).
+pure numbers the views show (memory estimate, plot-ready arrays).
 
 Nothing here touches a widget or a Bokeh object.
 """
@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 
 from llc_explorer.config import (
     SAMPLER_DEFAULTS,
@@ -22,7 +20,6 @@ from llc_explorer.config import (
     chunk_size_for,
     make_config,
 )
-from llc_explorer.estimator import LLCResult
 from llc_explorer.truth import num_params
 
 CHUNK_FLOPS = 5e8
@@ -110,19 +107,6 @@ def build_config(values: Mapping[str, Any]) -> LLCConfig:
             f"{MEMORY_LIMIT / 2**20:,.0f} MiB; lower steps, chains or n"
         )
     return config
-
-
-def diagnostics(result: LLCResult) -> tuple[float, float]:
-    """Split R-hat and effective sample size of the post-burn-in losses of the chains that
-    did not diverge (numpyro's estimators); NaN while there are too few chains or draws."""
-    diverged = {chain for chain, _ in result.diverged_chains}
-    keep = [c for c in range(result.config.chains) if c not in diverged]
-    draws = result.loss_trace[keep, result.config.burn_in_steps :].astype(np.float64)
-    if len(keep) < 2 or draws.shape[1] < 4 or not np.all(np.isfinite(draws)):
-        return math.nan, math.nan
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return float(split_gelman_rubin(draws)), float(effective_sample_size(draws))
 
 
 def kept_steps(steps: int) -> np.ndarray:

@@ -27,6 +27,7 @@ from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
 from llc_explorer.config import LLCConfig
+from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.estimator import LLCResult
 from llc_explorer.explorer.model import kept_steps, mean_band, plottable
 from llc_explorer.local_truth import teacher_llc, truth_note
@@ -326,14 +327,9 @@ def estimate_html(mean: float, stderr: float) -> str:
     return f"{format_number(mean)} ± {format_number(stderr, '.2g')} (stderr)"
 
 
-def readout_html(
-    config: LLCConfig | None,
-    result: LLCResult | None,
-    status: str,
-    rhat: float = math.nan,
-    ess: float = math.nan,
-) -> str:
-    """The readout: status, the network's size and exact LLC, and the current estimate."""
+def readout_html(config: LLCConfig | None, result: LLCResult | None, status: str) -> str:
+    """The readout: status, the network's size and exact LLC, the current estimate with its
+    95% interval and diagnostics, and any warning highlighted."""
     rows = [("status", escape(status))]
     if config is not None:
         aoyagi = dln_llc(config.widths, config.rank)
@@ -353,9 +349,16 @@ def readout_html(
             ),
         ]
     if result is not None:
-        c = result.config
+        c, d = result.config, result.diagnostics
+        low, high = result.llc_ci95
+        mc_low, mc_high = result.llc_ci95_mc
         rows += [
             ("estimate", estimate_html(result.llc_mean, result.llc_stderr)),
+            (
+                "95% interval",
+                f"[{format_number(low)}, {format_number(high)}] (Monte Carlo ± "
+                f"{format_number((mc_high - mc_low) / 2, '.2g')}, systematic ± {SYSTEMATIC:.0%})",
+            ),
             ("relative error", format_number(100 * result.relative_error, "+.2f") + " %"),
             ("diverged", f"{len(result.diverged_chains)} of {c.chains}"),
             ("steps", f"{result.steps_done:,} of {c.steps:,} (burn-in {c.burn_in_steps:,})"),
@@ -364,10 +367,24 @@ def readout_html(
                 f"{format_number(result.steps_per_second, ',.0f')} (compile "
                 f"{result.compile_seconds:.1f} s)",
             ),
-            ("R-hat (loss)", format_number(rhat, ".3f")),
-            ("ESS (loss)", format_number(ess, ",.0f")),
+            ("R-hat (loss)", format_number(d.rhat, ".3f")),
+            (
+                "ESS (loss)",
+                f"{format_number(d.ess_bulk, ',.0f')} bulk, "
+                f"{format_number(d.ess_tail, ',.0f')} tail",
+            ),
+            ("MALA acceptance", format_number(d.mala_acceptance, ".3f")),
         ]
-        if result.message:
+        if result.message and not result.warnings:
             rows.append(("note", escape(result.message)))
+        rows += [
+            (WARNING_LABEL, f"<span style='{WARNING_STYLE}'>{escape(w)}</span>")
+            for w in result.warnings
+        ]
     cells = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
+
+
+WARNING_LABEL = "⚠ warning"
+WARNING_STYLE = "color:#b45309;font-weight:bold"
+"""How the readout highlights a warning (dark amber, bold)."""

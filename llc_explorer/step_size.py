@@ -1,0 +1,50 @@
+"""The automatic step size as a value to keep: run the burn-in of a run with the step size
+adapting toward a target MALA acceptance (:mod:`llc_explorer.adaptation`) and return the
+step size it settles on, with the evidence. It uses no knowledge of the exact LLC, so it
+applies where none is known; docs/ACCURACY.md validates it against the exact value.
+
+``estimate_llc(..., step_size="auto")`` does the same inside one run; this function is for
+choosing once and reusing the value (the explorer's Auto button, a sweep).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llc_explorer.adaptation import TARGET_ACCEPTANCE, StepSizeCalibration
+from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.estimator import stream_batch
+from llc_explorer.samplers import get_sampler
+
+
+def calibrate_config(
+    config: LLCConfig, *, target: float = TARGET_ACCEPTANCE
+) -> StepSizeCalibration:
+    """Adapt ``config``'s step size over its burn-in (starting from ``config.step_size``) and
+    return the result; ``ValueError`` for a sampler without a MALA acceptance (SGHMC,
+    SGNHT)."""
+    if get_sampler(config.sampler).metric is None:
+        raise ValueError(
+            f"an automatic step size needs a MALA acceptance, which {config.sampler} (a "
+            "momentum sampler) does not have; use sgld, rmsprop_sgld or adam_sgld, or give a "
+            "step size"
+        )
+    batches = stream_batch([config], target_acceptance=target)
+    try:
+        for (result,) in batches:
+            if result.steps_done >= config.burn_in_steps:
+                break
+    finally:
+        batches.close()
+    return result.calibration
+
+
+def calibrate_step_size(
+    widths, rank, *, target: float = TARGET_ACCEPTANCE, **settings: Any
+) -> StepSizeCalibration:
+    """The automatic step size for ``estimate_llc(widths, rank, **settings)``: the burn-in of
+    that run (``steps * burn_in`` steps), adapting from the sampler's default step size
+    (``settings["step_size"]`` is ignored). ``ValueError`` for a sampler without a MALA
+    acceptance (SGHMC, SGNHT) or a bad setting."""
+    config = make_config(widths, rank, **{**settings, "step_size": None})
+    return calibrate_config(config, target=target)

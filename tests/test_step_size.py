@@ -1,0 +1,102 @@
+"""The automatic step size: dual averaging, the adapting run, ``--step-size auto``, Auto button."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from llc_explorer import calibrate_step_size, estimate_llc
+from llc_explorer.adaptation import (
+    MIN_CHUNKS,
+    TARGET_ACCEPTANCE,
+    DualAveraging,
+    adapting_chunk_size,
+)
+from llc_explorer.cli import main
+from llc_explorer.config import SAMPLER_DEFAULTS
+
+
+def test_dual_averaging_finds_the_step_size_of_the_target_acceptance():
+    # Two groups with acceptance a(eps) = exp(-eps / scale): the target 0.8 is reached at
+    # eps = scale * log(1.25). Start two decades off, on either side.
+    scales = np.array([1e-6, 1e-3])
+    adapt = DualAveraging(np.array([1e-8, 1e-1]), 0.8, burn_in_steps=10**9)
+    for k in range(300):
+        adapt.update(np.exp(-adapt.step_size / scales), done=k, chunk=1)
+    np.testing.assert_allclose(adapt.step_size, scales * math.log(1.25), rtol=0.05)
+
+
+def test_adaptation_freezes_before_the_sampling_window():
+    adapt = DualAveraging(np.array([1e-6]), 0.8, burn_in_steps=1000)
+    for done in range(100, 901, 100):
+        adapt.update(np.array([0.95]), done=done, chunk=100)
+    assert not adapt.frozen  # the next chunk (900..1000) still lies in the burn-in
+    frozen = adapt.update(np.array([0.95]), done=1000, chunk=100).copy()
+    assert adapt.frozen
+    np.testing.assert_array_equal(adapt.update(np.array([0.1]), done=1100, chunk=100), frozen)
+    assert adapt.calibration(0).ends.tolist() == list(range(100, 1001, 100))
+    assert adapting_chunk_size(1024, 9000) * MIN_CHUNKS <= 9000
+
+
+def test_auto_run_reaches_the_target_acceptance_in_its_sampling_window():
+    result = estimate_llc((8, 5, 6), 2, step_size="auto", steps=8000, seed=1)
+    c = result.calibration
+    assert result.step_size_source == "auto" and result.config.step_size == c.step_size
+    default = SAMPLER_DEFAULTS["rmsprop_sgld"]["step_size"]
+    assert c.step_sizes[0] == pytest.approx(default)  # starts from the sampler's default
+    # Adapted only between the warm-up and the sampling window.
+    assert c.ends[0] > result.config.warmup_steps and c.ends[-1] <= result.config.burn_in_steps
+    assert abs(result.diagnostics.mala_acceptance - TARGET_ACCEPTANCE) < 0.05
+    # The adapted step size differs from the default by more than the adaptation's noise.
+    assert abs(math.log(c.step_size / default)) > 0.3
+    assert calibrate_step_size((8, 5, 6), 2, steps=8000, seed=1).step_size == pytest.approx(
+        c.step_size
+    )
+
+
+def test_momentum_samplers_refuse_auto():
+    with pytest.raises(ValueError, match="sghmc .* does not have"):
+        calibrate_step_size((4, 3, 4), 1, sampler="sghmc")
+    with pytest.raises(ValueError, match="sgnht .* does not have"):
+        estimate_llc((4, 3, 4), 1, sampler="sgnht", step_size="auto")
+    assert main(["estimate", "--widths", "4,3,4", "--rank", "1", "--sampler", "sgnht",
+                 "--step-size", "auto"]) == 2  # fmt: skip
+    assert main(["estimate", "--widths", "4,3,4", "--rank", "1", "--step-size", "fast"]) == 2
+
+
+def test_cli_auto_reports_its_choice(capsys):
+    argv = ["estimate", "--widths", "6,5,4", "--rank", "2", "--steps", "3000"]
+    assert main([*argv, "--step-size", "auto", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    chosen = calibrate_step_size((6, 5, 4), 2, steps=3000)
+    assert out["step_size_source"] == "auto"
+    assert out["config"]["step_size"] == pytest.approx(chosen.step_size)
+    assert out["step_size_calibration"]["acceptance"] == pytest.approx(chosen.acceptance.tolist())
+    assert main([*argv, "--step-size", "auto"]) == 0
+    default = SAMPLER_DEFAULTS["rmsprop_sgld"]["step_size"]
+    assert f"auto: adapted from {default:.3g} to {chosen.step_size:.3g}" in capsys.readouterr().out
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["step_size_source"] == "default"
+
+
+def test_auto_step_size_estimate_is_close_on_a_small_dln():
+    # Two layers, 20,000 steps, 4 chains: the estimate at the automatic step size lies within
+    # 3 standard errors + 10% of the exact LLC (the verification tolerance of docs/TRUTH.md).
+    result = estimate_llc((8, 5, 6), 2, step_size="auto", steps=20_000, seed=3)
+    exact = float(result.true_llc)
+    assert abs(result.llc_mean - exact) < 3 * result.llc_stderr + 0.1 * exact
+
+
+def test_explorer_auto_button_sets_the_step_size():
+    from llc_explorer import Explorer
+
+    explorer = Explorer(widths=[6, 5, 4], rank=2, steps=3000)
+    explorer.ui.auto.click()
+    assert explorer.wait(120)
+    chosen = calibrate_step_size((6, 5, 4), 2, steps=3000).step_size
+    assert explorer.controls["step_size"].value == pytest.approx(chosen, rel=0.05)
+    assert explorer.status.startswith("auto step size:") and "press Run" in explorer.status
+    explorer.controls["sampler"].value = "sghmc"
+    explorer.auto_step_size(block=True)
+    assert "momentum sampler" in explorer.status
