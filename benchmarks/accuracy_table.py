@@ -18,7 +18,14 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from llc_explorer.diagnostics import SYSTEMATIC, Diagnostics, convergence_warnings, interval95
+from llc_explorer.diagnostics import (
+    MALA_MAX,
+    MALA_MIN,
+    SYSTEMATIC,
+    Diagnostics,
+    convergence_warnings,
+    interval95,
+)
 
 
 def load(path: Path) -> list[dict]:
@@ -98,6 +105,20 @@ def warnings(row: dict, short: bool = False) -> list[str]:
     return [w.split(":")[0] for w in out] if short else out
 
 
+def mode(row: dict) -> str:
+    """``"auto"`` for an adapted step size, else ``"fixed"``."""
+    return "fixed" if row["calibration"] is None else "auto"
+
+
+def accuracy_cells(rows: list[dict]) -> str:
+    """``median |error| | worst |error| | mean error | k of n`` (intervals covering)."""
+    e = np.array([r["relative_error_default_window"] for r in rows])
+    return (
+        f"{np.median(np.abs(e)):.1%} | {np.max(np.abs(e)):.1%} | {np.mean(e):+.1%} "
+        f"| {sum(map(covered, rows))} of {len(rows)}"
+    )
+
+
 def validation_table(rows: list[dict]) -> str:
     """Accuracy, coverage, warnings and wall time per size class and step-size mode."""
     out = [
@@ -107,21 +128,14 @@ def validation_table(rows: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in sorted({r["size_class"] for r in rows}, key=float):
-        for mode in ("default", "auto"):
-            sel = [
-                r
-                for r in rows
-                if r["size_class"] == size and (r["calibration"] is not None) == (mode == "auto")
-            ]
+        for step in ("auto", "fixed"):
+            sel = [r for r in rows if r["size_class"] == size and mode(r) == step]
             if not sel:
                 continue
-            e = np.array([r["relative_error_default_window"] for r in sel])
             seconds = np.array([r["seconds_batch"] for r in sel])
             eps = np.median([r["config"]["step_size"] for r in sel])
             out.append(
-                f"| {size} | {mode} | {len(sel)} | {np.median(np.abs(e)):.1%} "
-                f"| {np.max(np.abs(e)):.1%} | {np.mean(e):+.1%} "
-                f"| {sum(map(covered, sel))} of {len(sel)} "
+                f"| {size} | {step} | {len(sel)} | {accuracy_cells(sel)} "
                 f"({sum(covered(r, 0.0) for r in sel)}) "
                 f"| {sum(len(r['diverged']) for r in sel)} "
                 f"| {sum(bool(warnings(r)) for r in sel)} of {len(sel)} | {eps:.2g} "
@@ -130,10 +144,28 @@ def validation_table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def sampler_table(rows: list[dict]) -> str:
+    """Accuracy and coverage per sampler at its defaults."""
+    out = [
+        "| sampler | step size | DLNs | median abs. error | worst abs. error | mean error "
+        "| 95% interval covers | diverged chains |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for sampler, auto in dict.fromkeys((r["sampler"], mode(r)) for r in rows):
+        sel = [r for r in rows if r["sampler"] == sampler and mode(r) == auto]
+        eps = np.median([r["config"]["step_size"] for r in sel])
+        label = f"auto (median {eps:.2g})" if auto == "auto" else f"{eps:g}"
+        out.append(
+            f"| {sampler} | {label} | {len(sel)} "
+            f"| {accuracy_cells(sel)} | {sum(len(r['diverged']) for r in sel)} |"
+        )
+    return "\n".join(out)
+
+
 def validation_rows(rows: list[dict]) -> str:
     """One line per validation run."""
     out = [
-        "| size | # | widths | r | d | exact | step size | mode | error | 95% interval "
+        "| size | # | widths | r | d | exact | step size | step | error | 95% interval "
         "| R-hat | MALA acc. | warnings |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -142,10 +174,9 @@ def validation_rows(rows: list[dict]) -> str:
     ):
         low, high = interval(r, SYSTEMATIC)
         d = r["diagnostics"]
-        mode = "auto" if r["calibration"] else "default"
         out.append(
             f"| {r['size_class']} | {r['index']} | {','.join(map(str, r['widths']))} | {r['rank']} "
-            f"| {r['d']:,} | {r['true_llc']:g} | {r['config']['step_size']:.2g} | {mode} "
+            f"| {r['d']:,} | {r['true_llc']:g} | {r['config']['step_size']:.2g} | {mode(r)} "
             f"| {r['relative_error_default_window']:+.1%} | [{low:.4g}, {high:.4g}] "
             f"| {d['rhat']:.2f} | {d['mala_acceptance']:.2f} "
             f"| {'; '.join(warnings(r, short=True))} |"
@@ -179,6 +210,76 @@ def localisation_table(base: list[dict], extra: list[dict]) -> str:
     return "\n".join(out)
 
 
+def warmup_table(runs: list[dict], final: list[dict]) -> str:
+    """The same DLNs, seeds and step sizes at 30,000 steps without the warm-up (the first
+    30,000 steps of the grid runs) and with it (the final-settings grid)."""
+    steps = (1e-7, 2e-7, 4e-7)
+    out = [
+        "| DLN | r | " + " | ".join(f"{e:g}: without / with" for e in steps) + " |",
+        "|---|---|" + "---|" * len(steps),
+    ]
+    grid = [r for r in runs if r["sampler"] == "rmsprop_sgld" and r["settings"].get("b2") == 0.999
+            and r["size_class"] == "1e3"]  # fmt: skip
+    for index in sorted({r["index"] for r in final}):
+        cells = []
+        for eps in steps:
+            before = [r for r in grid if r["index"] == index and r["settings"]["step_size"] == eps]
+            after = [r for r in final if r["index"] == index and r["calibration"] is None
+                     and r["config"]["step_size"] == eps]  # fmt: skip
+            if before and after:
+                with_warmup = after[0]["relative_error_default_window"]
+                cells.append(f"{error(before[0], 30_000):+.1%} / {with_warmup:+.1%}")
+            else:
+                cells.append("-")
+        first = next(r for r in final if r["index"] == index)
+        widths = ",".join(map(str, first["widths"]))
+        out.append(f"| {widths} | {first['rank']} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def preconditioner_table(rows: list[dict]) -> str:
+    """RMSPropSGLD at one step size with b2 0.99, 0.999, 0.9999 (no warm-up, T = 50,000)."""
+    sel = [r for r in rows if "b2" in r["settings"] and "warmup_factor" in r["settings"]]
+    out = ["| DLN | b2 0.99 | b2 0.999 | b2 0.9999 |", "|---|---|---|---|"]
+    for index in sorted({r["index"] for r in sel}):
+        cells = sorted((r for r in sel if r["index"] == index), key=lambda r: r["settings"]["b2"])
+        widths = ",".join(map(str, cells[0]["widths"]))
+        out.append(f"| {widths} | " + " | ".join(f"{error(r, 50_000):+.1%}" for r in cells) + " |")
+    return "\n".join(out)
+
+
+def auto_vs_grid_table(rows: list[dict]) -> str:
+    """Per DLN: the error at each grid step size (final settings), the best of them, and the
+    automatic choice with its error."""
+    grid = [r for r in rows if r["calibration"] is None]
+    auto = {r["index"]: r for r in rows if r["calibration"] is not None}
+    steps = sorted({r["config"]["step_size"] for r in grid})
+    out = [
+        "| DLN | r | " + " | ".join(f"{e:g}" for e in steps) + " | best | auto: eps, error "
+        "| auto / best |",
+        "|---|---|" + "---|" * (len(steps) + 3),
+    ]
+    for index in sorted({r["index"] for r in grid}):
+        sel = sorted(
+            (r for r in grid if r["index"] == index), key=lambda r: r["config"]["step_size"]
+        )
+        errors = [r["relative_error_default_window"] for r in sel]
+        best = steps[int(np.argmin(np.abs(errors)))]
+        a = auto.get(index)
+        auto_cells = (
+            f"{a['config']['step_size']:.2g}, {a['relative_error_default_window']:+.1%} "
+            f"| {a['config']['step_size'] / best:.2f}"
+            if a
+            else "- | -"
+        )
+        out.append(
+            f"| {','.join(map(str, sel[0]['widths']))} | {sel[0]['rank']} | "
+            + " | ".join(f"{e:+.1%}" for e in errors)
+            + f" | {best:g} | {auto_cells} |"
+        )
+    return "\n".join(out)
+
+
 def plots(runs: list[dict], validation: list[dict], out: Path) -> None:
     """error_vs_step_size.png, error_vs_acceptance.png, slow_rise.png, validation.png."""
     import matplotlib
@@ -202,6 +303,9 @@ def plots(runs: list[dict], validation: list[dict], out: Path) -> None:
         ax.axhline(0, color="k", lw=0.8)
         ax.axhspan(-7, 7, color="green", alpha=0.08)
         ax.set_xscale("log")
+        ticks = sorted({r["settings"]["step_size"] for r in grid})
+        ax.set_xticks(ticks, [f"{x:g}" for x in ticks], minor=False)
+        ax.minorticks_off()
         ax.set_title(f"{t:,} steps, 90% burn-in, no warm-up")
         ax.set_xlabel("RMSPropSGLD step size (b2 = 0.999)")
     axes[0].set_ylabel("relative error (%)")
@@ -220,7 +324,10 @@ def plots(runs: list[dict], validation: list[dict], out: Path) -> None:
             ax.scatter(x, y, marker=marker, s=18, alpha=0.7, label=sampler)
     ax.axhline(0, color="k", lw=0.8)
     ax.axvline(0.8, color="C3", ls="--", lw=1, label="auto target 0.8")
-    ax.axvline(0.6, color="C7", ls=":", lw=1, label="warning below 0.6")
+    ax.axvline(
+        MALA_MIN, color="C7", ls=":", lw=1, label=f"warnings below {MALA_MIN}, above {MALA_MAX}"
+    )
+    ax.axvline(MALA_MAX, color="C7", ls=":", lw=1)
     ax.set_xlabel("MALA acceptance in the sampling window")
     ax.set_ylabel("relative error (%)")
     ax.set_ylim(-60, 60)
@@ -247,19 +354,20 @@ def plots(runs: list[dict], validation: list[dict], out: Path) -> None:
 
     if validation:
         fig, ax = plt.subplots(figsize=(7, 4))
-        for k, mode in enumerate(("default", "auto")):
-            sel = [r for r in validation if (r["calibration"] is not None) == (mode == "auto")]
+        for k, step in enumerate(("fixed", "auto")):
+            sel = [r for r in validation if mode(r) == step]
             x = np.array([np.log10(r["d"]) for r in sel]) + 0.01 * (2 * k - 1)
             y = np.array([100 * r["relative_error_default_window"] for r in sel])
             bounds = np.array([interval(r, SYSTEMATIC) for r in sel])
             lo = 100 * (bounds[:, 0] / [r["true_llc"] for r in sel] - 1)
             hi = 100 * (bounds[:, 1] / [r["true_llc"] for r in sel] - 1)
-            ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="o", ms=4, capsize=2, label=mode)
+            label = "fixed 2e-7" if step == "fixed" else "auto (the default)"
+            ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="o", ms=4, capsize=2, label=label)
         ax.axhline(0, color="k", lw=0.8)
         ax.axhspan(-7, 7, color="green", alpha=0.08, label="target: worst 7%")
         ax.set_xlabel("log10 d")
         ax.set_ylabel("relative error and 95% interval (%)")
-        ax.set_title("fresh DLNs (seed 30333), CLI defaults, 30,000 steps")
+        ax.set_title("fresh DLNs (seed 30333), RMSPropSGLD, 30,000 steps")
         ax.legend(fontsize=8)
         fig.tight_layout()
         fig.savefig(out / "validation.png", dpi=110)
@@ -286,6 +394,19 @@ def main() -> None:
     if extra:
         print("## Localisation and n*beta (50,000 steps, no warm-up)\n")
         print(localisation_table(runs, extra), "\n")
+    final = load(args.results / "final_grid.jsonl")
+    if final:
+        print("## Final settings (30,000 steps, warm-up 4x): grid and auto (1e3, seed 30111)\n")
+        print(auto_vs_grid_table(final), "\n")
+        print("## 30,000 steps without / with the warm-up (1e3, seed 30111)\n")
+        print(warmup_table(runs, final), "\n")
+    if any("warmup_factor" in r["settings"] for r in extra):
+        print("## b2 at a matched step size (3e-7, 50,000 steps, no warm-up)\n")
+        print(preconditioner_table(extra), "\n")
+    samplers = load(args.results / "validation_samplers.jsonl")
+    if samplers:
+        print("## Other samplers at their defaults (1e3, seed 30333)\n")
+        print(sampler_table(samplers), "\n")
     if validation:
         print("## Validation (seed 30333)\n")
         print(validation_table(validation), "\n")

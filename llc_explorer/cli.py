@@ -99,7 +99,10 @@ def build_parser() -> Parser:
     )
     est.add_argument("--sampler", choices=list(SAMPLERS), default="rmsprop_sgld")
     est.add_argument(
-        "--step-size", type=step_size_arg, help="eps, or auto (default: the sampler's)"
+        "--step-size",
+        type=step_size_arg,
+        help="eps, or auto (the default for sgld and rmsprop_sgld; the other samplers default "
+        "to their fixed step size)",
     )
     est.add_argument("--gamma", type=float, default=1.0, help="localisation strength")
     est.add_argument("--nbeta", type=float, help="n*beta (default n / log n)")
@@ -138,7 +141,8 @@ def add_sweep_commands(commands: Any) -> None:
     sweep.add_argument("--step-sizes", type=float_list)
     sweep.add_argument("--seeds", type=int_list)
     for flag, kind in (("--steps", int), ("--chains", int), ("--n", int), ("--batch-size", int),
-                       ("--burn-in", float), ("--gamma", float)):  # fmt: skip
+                       ("--burn-in", float), ("--gamma", float),
+                       ("--warmup-factor", float)):  # fmt: skip
         sweep.add_argument(flag, type=kind)
     sweep.add_argument("--teacher", choices=list(TEACHERS), help="construction of w* (minimal)")
     sweep.add_argument("--out", type=Path, required=True, help="results folder")
@@ -202,6 +206,7 @@ SWEEP_FLAGS = {
     "arch_seed": "arch_seed", "samplers": "samplers", "step_sizes": "step_sizes",
     "seeds": "seeds", "steps": "steps", "chains": "chains", "n": "n",
     "batch_size": "batch_size", "burn_in": "burn_in", "gamma": "gamma", "teacher": "teacher",
+    "warmup_factor": "warmup_factor",
 }  # fmt: skip
 """``sweep`` flag (and TOML key) -> :func:`llc_explorer.sweep.make_spec` argument."""
 

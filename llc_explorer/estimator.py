@@ -424,16 +424,20 @@ def stream_llc(widths, rank, **settings: Any) -> Iterator[LLCResult]:
 
     ``step_size="auto"`` adapts the step size between the warm-up and the end of the burn-in,
     starting from the sampler's default, toward the MALA acceptance ``TARGET_ACCEPTANCE``
-    (:mod:`llc_explorer.adaptation`).
+    (:mod:`llc_explorer.adaptation`). It is the default (``step_size`` absent or ``None``) for
+    the samplers that have a MALA acceptance (SGLD, RMSPropSGLD); AdamSGLD, SGHMC and SGNHT
+    default to their fixed step size.
     """
-    auto = settings.get("step_size") == "auto"
-    if auto and get_sampler(settings.get("sampler", "rmsprop_sgld")).metric is None:
+    step_size = settings.get("step_size")
+    fixed = None if step_size == "auto" else step_size
+    config = make_config(widths, rank, **{**settings, "step_size": fixed})
+    has_acceptance = get_sampler(config.sampler).metric is not None
+    if step_size == "auto" and not has_acceptance:
         raise ValueError(
-            f"step_size='auto' needs a MALA acceptance, which {settings['sampler']} (a "
-            "momentum sampler) does not have; use sgld, rmsprop_sgld or adam_sgld, or give a "
-            "step size"
+            f"step_size='auto' needs a MALA acceptance, which {config.sampler} (its moves carry "
+            "momentum) does not have; use sgld or rmsprop_sgld, or give a step size"
         )
-    config = make_config(widths, rank, **{**settings, "step_size": None} if auto else settings)
+    auto = step_size == "auto" or (step_size is None and has_acceptance)
     target = TARGET_ACCEPTANCE if auto else None
     return (result for (result,) in stream_batch([config], target_acceptance=target))
 
@@ -442,10 +446,11 @@ def estimate_llc(widths, rank, **settings: Any) -> LLCResult:
     """Estimate the LLC of the DLN ``widths`` at a teacher of product rank ``rank``.
 
     ``settings`` are those of :func:`llc_explorer.config.make_config` (teacher, sampler,
-    step_size (a number, or ``"auto"``: see :func:`stream_llc`), gamma, nbeta, n, batch_size,
-    chains, steps, burn_in, seed, noise, input_dist, chunk_size and the sampler's own
-    hyperparameters). Bad settings raise ``ValueError``
-    before anything runs; diverging chains are reported in the result, never raised.
+    step_size (a number, or ``"auto"``, the default where the sampler allows it: see
+    :func:`stream_llc`), gamma, nbeta, n, batch_size, chains, steps, burn_in, warmup_factor,
+    seed, noise, input_dist, chunk_size and the sampler's own hyperparameters). Bad settings
+    raise ``ValueError`` before anything runs; diverging chains are reported in the result,
+    never raised.
     """
     (result,) = deque(stream_llc(widths, rank, **settings), maxlen=1)
     return result

@@ -40,7 +40,8 @@ class Sampler(NamedTuple):
     ``hyperparams`` is the NamedTuple class of its hyperparameters (all traced values).
     ``metric(state, hyper)`` is the preconditioner ``P_t`` of the Langevin move just made (a
     pytree like the parameters, or a scalar), which defines the MALA acceptance diagnostic
-    (:mod:`llc_explorer.mala`); ``None`` for samplers whose move is not a Langevin proposal.
+    (:mod:`llc_explorer.mala`); ``None`` for samplers whose move is not a Langevin proposal
+    with drift ``U'`` (AdamSGLD, SGHMC, SGNHT).
     """
 
     init: Callable[..., Any]
@@ -201,8 +202,9 @@ def preconditioned_sgld(use_momentum: bool) -> Sampler:
         step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, precond)
         return tree_add(params, step), PreconditionedState(count, m, v)
 
-    hyper_cls = AdamSGLDHyper if use_momentum else RMSPropSGLDHyper
-    return Sampler(init, update, hyper_cls, metric)
+    if use_momentum:  # the drift uses mhat, not U': the move is not a MALA proposal
+        return Sampler(init, update, AdamSGLDHyper)
+    return Sampler(init, update, RMSPropSGLDHyper, metric)
 
 
 def rmsprop_sgld() -> Sampler:

@@ -9,6 +9,8 @@ choosing once and reusing the value (the explorer's Auto button, a sweep).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from typing import Any
 
 from llc_explorer.adaptation import TARGET_ACCEPTANCE, StepSizeCalibration
@@ -18,25 +20,25 @@ from llc_explorer.samplers import get_sampler
 
 
 def calibrate_config(
-    config: LLCConfig, *, target: float = TARGET_ACCEPTANCE
-) -> StepSizeCalibration:
+    config: LLCConfig,
+    *,
+    target: float = TARGET_ACCEPTANCE,
+    watch: Callable[[Iterator], Iterator] = iter,
+) -> StepSizeCalibration | None:
     """Adapt ``config``'s step size over its burn-in (starting from ``config.step_size``) and
-    return the result; ``ValueError`` for a sampler without a MALA acceptance (SGHMC,
-    SGNHT)."""
+    return the result; ``ValueError`` for a sampler without a MALA acceptance (AdamSGLD,
+    SGHMC, SGNHT). ``watch`` filters the stream of partial results (the explorer passes its
+    stoppable stream); ``None`` if it ends before the burn-in does."""
     if get_sampler(config.sampler).metric is None:
         raise ValueError(
-            f"an automatic step size needs a MALA acceptance, which {config.sampler} (a "
-            "momentum sampler) does not have; use sgld, rmsprop_sgld or adam_sgld, or give a "
-            "step size"
+            f"an automatic step size needs a MALA acceptance, which {config.sampler} (its moves "
+            "carry momentum) does not have; use sgld or rmsprop_sgld, or give a step size"
         )
-    batches = stream_batch([config], target_acceptance=target)
-    try:
-        for (result,) in batches:
+    with closing(stream_batch([config], target_acceptance=target)) as batches:
+        for (result,) in watch(batches):
             if result.steps_done >= config.burn_in_steps:
-                break
-    finally:
-        batches.close()
-    return result.calibration
+                return result.calibration
+    return None
 
 
 def calibrate_step_size(
@@ -45,6 +47,8 @@ def calibrate_step_size(
     """The automatic step size for ``estimate_llc(widths, rank, **settings)``: the burn-in of
     that run (``steps * burn_in`` steps), adapting from the sampler's default step size
     (``settings["step_size"]`` is ignored). ``ValueError`` for a sampler without a MALA
-    acceptance (SGHMC, SGNHT) or a bad setting."""
+    acceptance (AdamSGLD, SGHMC, SGNHT) or a bad setting."""
     config = make_config(widths, rank, **{**settings, "step_size": None})
-    return calibrate_config(config, target=target)
+    calibration = calibrate_config(config, target=target)
+    assert calibration is not None  # nothing stops the stream here
+    return calibration

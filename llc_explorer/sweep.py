@@ -23,7 +23,7 @@ from typing import Any
 import jax
 
 from llc_explorer.architectures import random_architectures, size_class
-from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.config import WARMUP_FACTOR, LLCConfig, make_config
 from llc_explorer.estimator import stream_batch
 from llc_explorer.truth import validate_rank, validate_widths
 
@@ -45,6 +45,7 @@ class Run:
     gamma: float
     size_class: float | None
     teacher: str = "minimal"
+    warmup_factor: float = WARMUP_FACTOR
 
     def config(self) -> LLCConfig:
         """The validated :class:`LLCConfig` of this run (``ValueError`` names a bad setting)."""
@@ -52,7 +53,7 @@ class Run:
             self.widths, self.rank, sampler=self.sampler, step_size=self.step_size,
             seed=self.seed, steps=self.steps, chains=self.chains, n=self.n,
             batch_size=self.batch_size, burn_in=self.burn_in, gamma=self.gamma,
-            teacher=self.teacher,
+            teacher=self.teacher, warmup_factor=self.warmup_factor,
         )  # fmt: skip
 
     @property
@@ -77,12 +78,14 @@ class SweepSpec:
     burn_in: float = 0.9
     gamma: float = 1.0
     teacher: str = "minimal"
+    warmup_factor: float = WARMUP_FACTOR
 
     def runs(self) -> list[Run]:
         """Every run of the grid, in a fixed order (sampler, architecture, seed, step size)."""
         return [
             Run(sampler, step_size, widths, rank, seed, self.steps, self.chains, self.n,
-                self.batch_size, self.burn_in, self.gamma, size, self.teacher)
+                self.batch_size, self.burn_in, self.gamma, size, self.teacher,
+                self.warmup_factor)
             for sampler in self.samplers
             for widths, rank, size in self.architectures
             for seed in self.seeds

@@ -101,7 +101,7 @@ def base_url() -> None:
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict) -> dict:
-    return {**browser_context_args, "viewport": {"width": 1500, "height": 1000}}
+    return {**browser_context_args, "viewport": {"width": 1500, "height": 1400}}
 
 
 def free_port() -> int:
@@ -292,7 +292,18 @@ def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshot
     page.get_by_role("button", name="Stop", exact=True).click()
     expect(readout).to_contain_text("run stopped", timeout=120_000)
     assert "100,000 of 100,000" not in readout.inner_text()
+    for row in ("95% interval", "Monte Carlo", "R-hat (loss)", "MALA acceptance"):
+        expect(readout).to_contain_text(row)
     page.screenshot(path=screenshots / "jupyterlab_stopped.png", full_page=True)
+
+    # Auto step size: adapts over the burn-in (10,000 steps here), then sets the control.
+    page.get_by_role("button", name="Auto step size").click()
+    expect(readout).to_contain_text(
+        re.compile(r"auto step size: [\d.e+-]+, where the MALA acceptance settled"),
+        timeout=RUN_SECONDS * 1000,
+    )
+    chosen = re.search(r"auto step size: ([\d.e+-]+),", readout.inner_text()).group(1)
+    assert float(widget_input(page, "step size (exact)").input_value()) == float(chosen) != 2e-7
 
     type_value(page, "rank", "99")
     message = page.get_by_text(re.compile(r"rank must be an int"))

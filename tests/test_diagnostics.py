@@ -68,7 +68,7 @@ def test_disagreeing_chains_warn_in_plain_words():
     draws = 10.0 + rng.normal(size=(4, 2000)) + np.array([[0.0], [0.0], [0.0], [2.0]])
     d = diagnostics_of(draws)
     assert d.rhat > RHAT_LIMIT
-    assert any(w.startswith(f"R-hat {d.rhat:.2f}") and "chains disagree" in w
+    assert any(w.startswith(f"R-hat {d.rhat:.3f}") and "chains disagree" in w
                for w in convergence_warnings(d))  # fmt: skip
 
 
@@ -87,6 +87,13 @@ def test_low_mala_acceptance_warns():
     d = Diagnostics(1.0, 1000.0, 1000.0, 0.1, 0.0, 0.0, MALA_MIN - 0.1)
     (warning,) = convergence_warnings(d)
     assert f"MALA acceptance {MALA_MIN - 0.1:.2f}" in warning and "lower the step size" in warning
+
+
+def test_very_high_mala_acceptance_warns_of_a_small_step():
+    d = Diagnostics(1.0, 1000.0, 1000.0, 0.1, 0.0, 0.0, 0.99)
+    (warning,) = convergence_warnings(d)
+    assert "MALA acceptance 0.99" in warning and "raise the step size" in warning
+    assert convergence_warnings(d._replace(mala_acceptance=0.8)) == []
 
 
 def test_a_result_carries_interval_warnings_and_mala(capsys):

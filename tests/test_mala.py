@@ -76,7 +76,7 @@ def test_acceptance_changes_with_the_step_size():
     assert high < low - 0.05
 
 
-@pytest.mark.parametrize("sampler", ["sghmc", "sgnht"])
+@pytest.mark.parametrize("sampler", ["adam_sgld", "sghmc", "sgnht"])
 def test_momentum_samplers_have_no_acceptance(sampler):
     result = estimate_llc((4, 3, 4), 1, sampler=sampler, steps=200, n=1000)
     assert np.all(np.isnan(result.mala_per_chain))

@@ -56,9 +56,9 @@ def test_auto_run_reaches_the_target_acceptance_in_its_sampling_window():
 
 
 def test_momentum_samplers_refuse_auto():
-    with pytest.raises(ValueError, match="sghmc .* does not have"):
+    with pytest.raises(ValueError, match=r"sghmc .* does not have"):
         calibrate_step_size((4, 3, 4), 1, sampler="sghmc")
-    with pytest.raises(ValueError, match="sgnht .* does not have"):
+    with pytest.raises(ValueError, match=r"sgnht .* does not have"):
         estimate_llc((4, 3, 4), 1, sampler="sgnht", step_size="auto")
     assert main(["estimate", "--widths", "4,3,4", "--rank", "1", "--sampler", "sgnht",
                  "--step-size", "auto"]) == 2  # fmt: skip
@@ -76,7 +76,15 @@ def test_cli_auto_reports_its_choice(capsys):
     assert main([*argv, "--step-size", "auto"]) == 0
     default = SAMPLER_DEFAULTS["rmsprop_sgld"]["step_size"]
     assert f"auto: adapted from {default:.3g} to {chosen.step_size:.3g}" in capsys.readouterr().out
+    # auto is the default for RMSPropSGLD; a step size given is kept (and named).
     assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["step_size_source"] == "auto"
+    assert main([*argv, "--json", "--step-size", str(default)]) == 0
+    assert json.loads(capsys.readouterr().out)["step_size_source"] == "default"
+    assert main([*argv, "--json", "--step-size", "1e-7"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["step_size_source"] == "user" and out["config"]["step_size"] == 1e-7
+    assert main([*argv, "--json", "--sampler", "sghmc"]) == 0  # no MALA acceptance: fixed
     assert json.loads(capsys.readouterr().out)["step_size_source"] == "default"
 
 
@@ -99,4 +107,4 @@ def test_explorer_auto_button_sets_the_step_size():
     assert explorer.status.startswith("auto step size:") and "press Run" in explorer.status
     explorer.controls["sampler"].value = "sghmc"
     explorer.auto_step_size(block=True)
-    assert "momentum sampler" in explorer.status
+    assert "carry momentum" in explorer.status

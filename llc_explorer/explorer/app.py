@@ -130,9 +130,12 @@ class Explorer(SamplingApp):
             f"auto step size: adapting over the burn-in ({config.burn_in_steps:,} steps)…"
         )
         try:
-            calibration = calibrate_config(config)
+            calibration = calibrate_config(config, watch=self._worker.stream)
         except ValueError as exc:
             self._set_status(f"auto step size: {exc}")
+            return
+        if calibration is None:
+            self._set_status(self._stopped("auto step size"))
             return
         with self._lock:
             self.controls["step_size"].value = float(f"{calibration.step_size:.2g}")
@@ -219,10 +222,10 @@ class Explorer(SamplingApp):
             config, problem = None, str(exc)
         else:
             problem = ""
-        self.config = config
+        changed, self.config = config != self.config or config is None, config
         self.ui.message.value = problem_html(problem)
         self.ui.run.disabled = self.ui.sweep.disabled = self.ui.auto.disabled = config is None
-        if not self.running:
+        if not self.running and changed:  # a widget echoing its own value keeps the status
             self._set_status("ready" if config else "invalid settings")
         return config
 

@@ -72,7 +72,7 @@ class Controls:
             "chains": int_text("chains", 4),
             "steps": int_text("steps", 30_000),
             "burn_in": float_text("burn-in fraction", 0.9),
-            "warmup_factor": float_text("warm-up step factor", WARMUP_FACTOR),
+            "warmup_factor": float_text("warm-up factor", WARMUP_FACTOR),
             "seed": int_text("seed", 0),
         }
         self.run = _button("Run", "success", "start sampling with these settings")
