@@ -33,7 +33,9 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--chunk-size", type=int, default=50)
-    parser.add_argument("--step-size", type=float, default=None, help="default: the sampler's")
+    parser.add_argument(
+        "--step-size", type=float, default=None, help="default: automatic (adapted in the burn-in)"
+    )
     args = parser.parse_args()
     widths = [int(w) for w in args.widths.split(",")]
     began = time.perf_counter()

@@ -61,8 +61,8 @@ def ours(widths: tuple[int, ...], rank: int, chains: int, steps: int) -> float:
     """llc_explorer SGLD chain-steps per second (best of two runs, compile excluded)."""
     runs = [
         estimate_llc(
-            widths, rank, sampler="sgld", batch_size=BATCH, chains=chains, steps=steps,
-            seed=seed, burn_in=0.5,
+            widths, rank, sampler="sgld", step_size=2e-6, batch_size=BATCH, chains=chains,
+            steps=steps, seed=seed, burn_in=0.5,
         ).steps_per_second
         for seed in (0, 1)
     ]  # fmt: skip

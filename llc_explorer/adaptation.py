@@ -1,24 +1,29 @@
-"""Step-size adaptation toward a target MALA acceptance (Stan-style dual averaging, Hoffman &
-Gelman 2014, section 3.2), one chunk of steps per iteration, over the stretch of the burn-in
-between the warm-up and the sampling window (:attr:`llc_explorer.config.LLCConfig.warmup_steps`).
+"""The step size of every chunk: the warm-up's and the sampling one, fixed or adapted toward a
+target MALA acceptance (Stan-style dual averaging, Hoffman & Gelman 2014, section 3.2), one
+chunk of steps per iteration.
 
-After the ``k``-th adapting chunk (``k = 1, 2, ...``) with mean MALA acceptance ``a_k`` over
-its chains (:mod:`llc_explorer.mala`; a group whose chains all diverged counts as 0):
+Fixed: chunks that start in the warm-up (:attr:`llc_explorer.config.LLCConfig.warmup_steps`)
+run at ``warmup_factor`` times the step size, the rest at the step size.
+
+Adapted (``step_size="auto"``): in the warm-up the step size adapts toward
+``WARMUP_ACCEPTANCE``, starting from ``warmup_factor`` times the sampler's default; at its end
+the sampling step size starts from the warm-up's divided by ``warmup_factor`` and adapts toward
+``TARGET_ACCEPTANCE`` until the sampling window, for which it is frozen. After the ``k``-th
+chunk of a phase, with mean MALA acceptance ``a_k`` over its chains (:mod:`llc_explorer.mala`;
+a group whose chains all diverged counts as 0):
 
     H_k = (1 - 1/(k + t0)) H_{k-1} + (delta - a_k) / (k + t0)
     log eps_k = mu - sqrt(k) / g * H_k,           mu = log eps_0
 
-with Stan's ``g = 0.05`` and ``t0 = 10``. The next chunk runs at ``eps_k``; once the next chunk
-would reach past the burn-in, the step size is frozen at the last ``eps_k`` for the rest of
-the run, so the whole sampling window (the estimate) uses one step size. Stan freezes at a
-running average of ``log eps_k`` instead; here the acceptance keeps falling while the chains
-spread out from ``w*``, so an average lags behind on the large side (measured: acceptance 0.74
-in the sampling window against the target 0.8), and the last iterate is used.
+with Stan's ``g = 0.05`` and ``t0 = 10``. The next chunk runs at ``eps_k``. Stan freezes at a
+running average of ``log eps_k``; here the acceptance keeps falling while the chains spread out
+from ``w*``, so an average lags behind on the large side (measured: acceptance 0.74 in the
+sampling window against the target 0.8), and the last iterate is used.
 
-The acceptance that matters is the one the chains have *after* they have left ``w*`` (near the
-degenerate starting point gradients are small and almost every move is accepted), which is
-why the adaptation waits for the warm-up rather than running a short pilot from ``w*``;
-docs/ACCURACY.md shows the evidence and how ``TARGET_ACCEPTANCE`` was chosen.
+Why two phases: near the degenerate start almost every move is accepted, so a step size chosen
+there (a short pilot) is far too large later; a warm-up at a fixed multiple of a default that
+is already too large for the network (the 1e4 class) lets chains run off before the sampling
+step size is found. docs/ACCURACY.md shows the evidence and how the targets were chosen.
 """
 
 from __future__ import annotations
@@ -29,7 +34,12 @@ from typing import NamedTuple
 import numpy as np
 
 TARGET_ACCEPTANCE = 0.8
-"""The MALA acceptance the automatic step size aims for (docs/ACCURACY.md)."""
+"""The MALA acceptance the automatic step size aims for in the sampling window
+(docs/ACCURACY.md)."""
+
+WARMUP_ACCEPTANCE = 0.6
+"""The MALA acceptance the warm-up's step size aims for: large steps to leave ``w*`` quickly,
+short of the 0.5 that minibatch noise alone gives to steps far too large."""
 
 GAIN, T0 = 0.05, 10.0
 """Stan's dual-averaging constants ``g`` and ``t0``."""
@@ -40,36 +50,37 @@ warm-up and its sampling window."""
 
 
 class StepSizeCalibration(NamedTuple):
-    """An automatic step size and its evidence: ``step_sizes[k]`` ran chunk ``k`` (ending at
-    step ``ends[k]``) and its chains' mean MALA acceptance was ``acceptance[k]``; ``step_size``
-    (the last ``eps_k``) ran the rest, sampling window included."""
+    """An automatic step size and its evidence: ``step_sizes[k]`` ran the adapting chunk ``k``
+    (ending at step ``ends[k]``; those ending at or before ``warmup_end`` are the warm-up's,
+    aiming at ``warmup_target``) and its chains' mean MALA acceptance was ``acceptance[k]``;
+    ``step_size`` (the last ``eps_k``, aiming at ``target``) ran the sampling window."""
 
     step_size: float
     target: float
     step_sizes: np.ndarray
     acceptance: np.ndarray
     ends: np.ndarray
+    warmup_end: int
+    warmup_target: float
 
     def as_dict(self) -> dict:
         """JSON-ready."""
-        return {
-            "step_size": self.step_size,
-            "target": self.target,
-            "step_sizes": self.step_sizes.tolist(),
-            "acceptance": self.acceptance.tolist(),
-            "ends": self.ends.tolist(),
-        }
+        out = self._asdict()
+        for name in ("step_sizes", "acceptance", "ends"):
+            out[name] = out[name].tolist()
+        return out
 
 
 class DualAveraging:
     """Dual averaging of ``log eps`` for ``G`` independent groups of chains at once."""
 
-    def __init__(self, initial: np.ndarray, target: float, burn_in_steps: int) -> None:
+    def __init__(self, initial: np.ndarray, target: float, horizon: int) -> None:
+        """Start at ``initial`` step sizes; freeze once a chunk would reach past ``horizon``."""
         if not 0 < target < 1:
             raise ValueError(f"target acceptance must be in (0, 1); got {target!r}")
         self.mu = np.log(np.asarray(initial, np.float64))
         self.target = target
-        self.burn_in = burn_in_steps
+        self.horizon = horizon
         self.h = np.zeros_like(self.mu)
         self.log_eps = self.mu.copy()
         self.k = 0
@@ -92,15 +103,58 @@ class DualAveraging:
         k = self.k
         self.h = (1 - 1 / (k + T0)) * self.h + (self.target - acceptance) / (k + T0)
         self.log_eps = self.mu - math.sqrt(k) / GAIN * self.h
-        self.frozen = done + chunk > self.burn_in
+        self.frozen = done + chunk > self.horizon
         return self.step_size
 
-    def calibration(self, group: int) -> StepSizeCalibration:
-        """The record of ``group`` so far."""
-        eps = np.array([h[0][group] for h in self.history])
-        accepted = np.array([h[1][group] for h in self.history])
-        ends = np.array([h[2] for h in self.history], np.int64)
-        return StepSizeCalibration(float(self.step_size[group]), self.target, eps, accepted, ends)
+
+class StepSchedule:
+    """The step size of each group of chains for every chunk (module docstring): fixed, or
+    adapted when ``target`` is given. ``base`` holds each group's sampling step size (during
+    an adapted warm-up: the warm-up's divided by ``factor``)."""
+
+    def __init__(
+        self, base: np.ndarray, *, factor: float, warmup_steps: int, burn_in_steps: int,
+        target: float | None,
+    ) -> None:  # fmt: skip
+        self.base = np.asarray(base, np.float64)
+        self.factor, self.warmup_steps, self.burn_in = factor, warmup_steps, burn_in_steps
+        self.target = target
+        self.warmup = self.sampling = None
+        if target is not None and warmup_steps:
+            self.warmup = DualAveraging(self.base * factor, WARMUP_ACCEPTANCE, warmup_steps)
+        elif target is not None:
+            self.sampling = DualAveraging(self.base, target, burn_in_steps)
+
+    def for_chunk(self, start: int) -> np.ndarray:
+        """The step sizes of the chunk that starts at step ``start``."""
+        if start < self.warmup_steps:
+            return self.warmup.step_size if self.warmup else self.base * self.factor
+        if self.target is not None and self.sampling is None:  # the warm-up has just ended
+            self.sampling = DualAveraging(self.base, self.target, self.burn_in)
+        return self.base
+
+    def observe(self, start: int, acceptance: np.ndarray, done: int, chunk: int) -> None:
+        """Adapt after the chunk ``start .. done - 1`` with mean ``acceptance`` per group."""
+        phase = self.warmup if start < self.warmup_steps else self.sampling
+        if phase is None or phase.frozen:
+            return
+        eps = phase.update(acceptance, done, chunk)
+        self.base = eps / self.factor if phase is self.warmup else eps
+
+    def calibration(self, group: int) -> StepSizeCalibration | None:
+        """The adaptation's record for ``group`` so far (``None`` when the step size is fixed)."""
+        if self.target is None:
+            return None
+        history = [h for phase in (self.warmup, self.sampling) if phase for h in phase.history]
+        return StepSizeCalibration(
+            step_size=float(self.base[group]),
+            target=self.target,
+            step_sizes=np.array([h[0][group] for h in history]),
+            acceptance=np.array([h[1][group] for h in history]),
+            ends=np.array([h[2] for h in history], np.int64),
+            warmup_end=self.warmup_steps,
+            warmup_target=WARMUP_ACCEPTANCE,
+        )
 
 
 def adapting_chunk_size(chunk: int, adapting_steps: int) -> int:

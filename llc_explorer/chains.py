@@ -131,9 +131,11 @@ def run_chunk(
         if sampler.metric is None:
             accepted = mala_norm = jnp.float32(jnp.nan)
         else:
+            # The move w_{t-1} -> w_t ran with P_{t-1} (the old state's metric): its acceptance
+            # needs |U'_t|^2 in that metric; the next move's needs it in P_t.
             drift = potential_gradient(chain.params, grad, potential)
-            before = weighted_sq_norm(drift, sampler.metric(chain.sampler_state, chain.hyper))
-            accepted = acceptance(chain.hyper.step_size, chain.mala_norm, before)
+            after = weighted_sq_norm(drift, sampler.metric(chain.sampler_state, chain.hyper))
+            accepted = acceptance(chain.hyper.step_size, chain.mala_norm, after)
             mala_norm = weighted_sq_norm(drift, sampler.metric(sampler_state, chain.hyper))
         active = chain.alive & (t < total)
         loss_ok = jnp.isfinite(loss)

@@ -185,8 +185,8 @@ def format_result(result: LLCResult) -> str:
         c = result.calibration
         lines.insert(
             4,
-            f"step size      auto: adapted from {c.step_sizes[0]:.3g} to {cfg.step_size:.3g}"
-            f" during the burn-in (MALA acceptance target {c.target})",
+            f"step size      auto: {cfg.step_size:.3g} in the sampling window (MALA acceptance"
+            f" target {c.target}; warm-up target {c.warmup_target})",
         )
     if not result.warnings and result.message:
         lines.append(result.message)

@@ -159,7 +159,7 @@ def convergence_warnings(diagnostics: Diagnostics) -> list[str]:
     ess = min(d.ess_bulk, d.ess_tail)
     if ess < ESS_MIN:
         out.append(
-            f"effective sample size {ess:.0f} (below {ESS_MIN}): the chains are strongly "
+            f"effective sample size {math.floor(ess)} (below {ESS_MIN}): the chains are strongly "
             "autocorrelated, so the interval is rough; run longer"
         )
     if abs(d.drift) > DRIFT_LIMIT and not abs(d.drift_z) <= 2:

@@ -26,7 +26,7 @@ import numpy as np
 
 from llc_explorer.adaptation import (
     TARGET_ACCEPTANCE,
-    DualAveraging,
+    StepSchedule,
     StepSizeCalibration,
     adapting_chunk_size,
 )
@@ -329,20 +329,25 @@ def stream_batch(
     (:attr:`LLCConfig.warmup_steps`) run at ``warmup_factor`` times the step size. The last
     results yielded have ``done=True``. Closing the generator stops sampling.
 
-    With ``target_acceptance``, each config's step size adapts toward that MALA acceptance
-    after the warm-up until the burn-in ends, starting from its own
-    (:mod:`llc_explorer.adaptation`); results then carry the ``calibration`` and a config
-    whose ``step_size`` is the one in use (after the burn-in: the one of the sampling window).
+    With ``target_acceptance``, each config's step size adapts, in the warm-up and then toward
+    that MALA acceptance until the burn-in ends, starting from its own
+    (:class:`llc_explorer.adaptation.StepSchedule`); results then carry the ``calibration`` and
+    a config whose ``step_size`` is the sampling one (after the burn-in: the one of the
+    sampling window).
     """
     check_batchable(configs)
     config = configs[0]
     chunk = config.chunk_size
-    base = np.array([c.step_size for c in configs])
-    adapt = None
     if target_acceptance is not None:
         chunk = adapting_chunk_size(chunk, config.burn_in_steps - config.warmup_steps)
         configs = [dataclasses.replace(c, chunk_size=chunk) for c in configs]
-        adapt = DualAveraging(base, target_acceptance, config.burn_in_steps)
+    schedule = StepSchedule(
+        np.array([c.step_size for c in configs]),
+        factor=config.warmup_factor,
+        warmup_steps=config.warmup_steps,
+        burn_in_steps=config.burn_in_steps,
+        target=target_acceptance,
+    )
     problem = build_problem(
         config.widths,
         config.rank,
@@ -361,11 +366,10 @@ def stream_batch(
     groups = [slice(k * config.chains, (k + 1) * config.chains) for k in range(len(configs))]
     total = jnp.int32(config.steps)
     static = (config.sampler, MinibatchGradient(config.batch_size), chunk, False)
-    running = base
+    running = np.array([c.step_size for c in configs])
     run_seconds = compile_seconds = 0.0
     for start in range(0, config.steps, chunk):
-        warming = start < config.warmup_steps
-        wanted = base * (config.warmup_factor if warming else 1.0)
+        wanted = schedule.for_chunk(start)
         if not np.array_equal(wanted, running):
             state, running = with_step_sizes(state, wanted, config.chains), wanted
         args = (state, problem.data, potential, jnp.int32(start), total)
@@ -379,19 +383,16 @@ def stream_batch(
         acceptance = np.asarray(acceptance)[:, : done - start]
         traces.extend(start, losses[:, : done - start], acceptance)
         diverged_at = np.asarray(state.diverged_at)
-        calibrations: list[StepSizeCalibration | None] = [None] * len(configs)
-        if adapt is not None:
-            if not warming and not adapt.frozen:
-                base = adapt.update(group_acceptance(acceptance, len(configs)), done, chunk)
-                configs = [
-                    dataclasses.replace(c, step_size=float(e))
-                    for c, e in zip(configs, base, strict=True)
-                ]
-            calibrations = [adapt.calibration(k) for k in range(len(configs))]
+        if target_acceptance is not None:
+            schedule.observe(start, group_acceptance(acceptance, len(configs)), done, chunk)
+            configs = [
+                dataclasses.replace(c, step_size=float(e))
+                for c, e in zip(configs, schedule.base, strict=True)
+            ]
         yield [
             summarize(c, problem, traces, g, diverged_at[g], done, run_seconds, compile_seconds,
-                      calibration)
-            for c, g, calibration in zip(configs, groups, calibrations, strict=True)
+                      schedule.calibration(k))
+            for k, (c, g) in enumerate(zip(configs, groups, strict=True))
         ]  # fmt: skip
 
 

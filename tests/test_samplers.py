@@ -154,18 +154,20 @@ def test_unknown_sampler_lists_the_choices():
 @pytest.mark.parametrize("name", list(SAMPLERS))
 def test_no_recompile_when_tuned_values_change(name):
     """Step size, gamma, n*beta, seed and the sampler's own values are traced, not static."""
+    step = SAMPLER_DEFAULTS[name]["step_size"]  # given: an automatic one runs shorter chunks
     common = {"sampler": name, "n": 500, "batch_size": 20, "chains": 2, "steps": 64}
+    common["step_size"] = step
     estimate_llc([3, 4, 2], 1, **common)
     before = TRACES["count"]
     own = {k: v * 0.5 for k, v in SAMPLER_DEFAULTS[name].items() if k != "step_size"}
     for change in (
-        {"step_size": SAMPLER_DEFAULTS[name]["step_size"] * 3},
+        {"step_size": step * 3},
         {"gamma": 2.5},
         {"nbeta": 123.0},
         {"seed": 7},
         own,
     ):
-        result = estimate_llc([3, 4, 2], 1, **common, **change)
+        result = estimate_llc([3, 4, 2], 1, **{**common, **change})
         assert result.compile_seconds == 0.0, change
     assert TRACES["count"] == before
     estimate_llc([3, 5, 2], 1, **common)  # a new shape does compile: the counter is live

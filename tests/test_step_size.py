@@ -10,6 +10,7 @@ from llc_explorer import calibrate_step_size, estimate_llc
 from llc_explorer.adaptation import (
     MIN_CHUNKS,
     TARGET_ACCEPTANCE,
+    WARMUP_ACCEPTANCE,
     DualAveraging,
     adapting_chunk_size,
 )
@@ -21,21 +22,21 @@ def test_dual_averaging_finds_the_step_size_of_the_target_acceptance():
     # Two groups with acceptance a(eps) = exp(-eps / scale): the target 0.8 is reached at
     # eps = scale * log(1.25). Start two decades off, on either side.
     scales = np.array([1e-6, 1e-3])
-    adapt = DualAveraging(np.array([1e-8, 1e-1]), 0.8, burn_in_steps=10**9)
+    adapt = DualAveraging(np.array([1e-8, 1e-1]), 0.8, horizon=10**9)
     for k in range(300):
         adapt.update(np.exp(-adapt.step_size / scales), done=k, chunk=1)
     np.testing.assert_allclose(adapt.step_size, scales * math.log(1.25), rtol=0.05)
 
 
 def test_adaptation_freezes_before_the_sampling_window():
-    adapt = DualAveraging(np.array([1e-6]), 0.8, burn_in_steps=1000)
+    adapt = DualAveraging(np.array([1e-6]), 0.8, horizon=1000)
     for done in range(100, 901, 100):
         adapt.update(np.array([0.95]), done=done, chunk=100)
     assert not adapt.frozen  # the next chunk (900..1000) still lies in the burn-in
     frozen = adapt.update(np.array([0.95]), done=1000, chunk=100).copy()
     assert adapt.frozen
     np.testing.assert_array_equal(adapt.update(np.array([0.1]), done=1100, chunk=100), frozen)
-    assert adapt.calibration(0).ends.tolist() == list(range(100, 1001, 100))
+    assert [h[2] for h in adapt.history] == list(range(100, 1001, 100))
     assert adapting_chunk_size(1024, 9000) * MIN_CHUNKS <= 9000
 
 
@@ -44,9 +45,14 @@ def test_auto_run_reaches_the_target_acceptance_in_its_sampling_window():
     c = result.calibration
     assert result.step_size_source == "auto" and result.config.step_size == c.step_size
     default = SAMPLER_DEFAULTS["rmsprop_sgld"]["step_size"]
-    assert c.step_sizes[0] == pytest.approx(default)  # starts from the sampler's default
-    # Adapted only between the warm-up and the sampling window.
-    assert c.ends[0] > result.config.warmup_steps and c.ends[-1] <= result.config.burn_in_steps
+    # The warm-up starts at 4 x the default and aims at WARMUP_ACCEPTANCE; the sampling step
+    # then adapts until the sampling window, never inside it.
+    warm = c.ends <= c.warmup_end
+    assert c.warmup_end == result.config.warmup_steps and warm.any() and (~warm).any()
+    assert c.step_sizes[0] == pytest.approx(4 * default)
+    assert c.ends[-1] <= result.config.burn_in_steps
+    late_warmup = c.acceptance[warm][len(c.acceptance[warm]) // 2 :].mean()
+    assert abs(late_warmup - WARMUP_ACCEPTANCE) < 0.1
     assert abs(result.diagnostics.mala_acceptance - TARGET_ACCEPTANCE) < 0.05
     # The adapted step size differs from the default by more than the adaptation's noise.
     assert abs(math.log(c.step_size / default)) > 0.3
@@ -75,7 +81,7 @@ def test_cli_auto_reports_its_choice(capsys):
     assert out["step_size_calibration"]["acceptance"] == pytest.approx(chosen.acceptance.tolist())
     assert main([*argv, "--step-size", "auto"]) == 0
     default = SAMPLER_DEFAULTS["rmsprop_sgld"]["step_size"]
-    assert f"auto: adapted from {default:.3g} to {chosen.step_size:.3g}" in capsys.readouterr().out
+    assert f"auto: {chosen.step_size:.3g} in the sampling window" in capsys.readouterr().out
     # auto is the default for RMSPropSGLD; a step size given is kept (and named).
     assert main([*argv, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["step_size_source"] == "auto"

@@ -68,10 +68,11 @@ def architecture(
 
 
 def memory_estimate(config: LLCConfig) -> int:
-    """Bytes a run needs, roughly: the data (float32), the recorded losses and the running
-    estimate (4 + 8 + 8 bytes per chain-step, with a working copy) and chain states."""
+    """Bytes a run needs, roughly: the data (float32), the recorded losses, MALA acceptances
+    and the running estimate (4 + 4 + 8 + 8 bytes per chain-step, with a working copy) and
+    chain states."""
     data = 4 * config.n * (config.widths[0] + config.widths[-1])
-    traces = 20 * config.chains * config.steps
+    traces = 24 * config.chains * config.steps
     states = 4 * 4 * config.chains * num_params(config.widths)
     return data + traces + states
 
