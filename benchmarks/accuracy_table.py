@@ -280,6 +280,28 @@ def auto_vs_grid_table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def warning_table(rows: list[dict], bad: float = 0.07) -> str:
+    """How often each warning fires over ``rows``, and on how many of the runs whose
+    |error| exceeds ``bad``."""
+    errors = np.array([abs(r["relative_error_default_window"]) for r in rows])
+    fired = {
+        "R-hat": [any(w.startswith("R-hat") for w in warnings(r)) for r in rows],
+        "ESS": [any(w.startswith("effective") for w in warnings(r)) for r in rows],
+        "drift": [any("still" in w for w in warnings(r)) for r in rows],
+        "MALA acceptance": [any(w.startswith("MALA") for w in warnings(r)) for r in rows],
+        "any": [bool(warnings(r)) for r in rows],
+    }
+    out = [
+        f"| warning | runs it fired on (of {len(rows)}) "
+        f"| runs with abs. error > {bad:.0%} it fired on (of {int((errors > bad).sum())}) |",
+        "|---|---|---|",
+    ]
+    for name, hits in fired.items():
+        hits = np.array(hits)
+        out.append(f"| {name} | {hits.sum()} | {(hits & (errors > bad)).sum()} |")
+    return "\n".join(out)
+
+
 def plots(runs: list[dict], validation: list[dict], out: Path) -> None:
     """error_vs_step_size.png, error_vs_acceptance.png, slow_rise.png, validation.png."""
     import matplotlib
@@ -407,6 +429,10 @@ def main() -> None:
     if samplers:
         print("## Other samplers at their defaults (1e3, seed 30333)\n")
         print(sampler_table(samplers), "\n")
+    stored = [r for r in runs + final + samplers + validation if "diagnostics" in r]
+    if stored:
+        print("## Warnings over every stored run with diagnostics\n")
+        print(warning_table(stored), "\n")
     if validation:
         print("## Validation (seed 30333)\n")
         print(validation_table(validation), "\n")
