@@ -29,6 +29,7 @@ from llc_explorer.adaptation import TARGET_ACCEPTANCE
 from llc_explorer.architectures import random_architectures
 from llc_explorer.config import make_config
 from llc_explorer.estimator import stream_batch
+from llc_explorer.samplers import get_sampler
 
 
 def block_means(trace: np.ndarray, block: int) -> list[list[float | None]]:
@@ -74,6 +75,8 @@ def main() -> None:
         auto = [s.get("step_size") == "auto" for s in settings]
         if any(auto) and not all(auto):
             raise SystemExit("a grid runs step_size=auto alone or not at all")
+        if any(auto) and get_sampler(args.sampler).metric is None:
+            raise SystemExit(f"{args.sampler} has no MALA acceptance, so no automatic step size")
         configs = [
             make_config(
                 arch.widths,

@@ -56,7 +56,7 @@ its standard error: the chains have not settled."""
 
 MALA_MIN = 0.6
 """Mean MALA acceptance below this: the step size is too large for this network (on the DLNs
-of docs/ACCURACY.md every run below it overestimated, by 5% to 35%)."""
+of docs/ACCURACY.md every run below it overestimated, by 6% to 35%)."""
 
 
 MALA_MAX = 0.97
