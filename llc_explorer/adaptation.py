@@ -6,7 +6,8 @@ Fixed: chunks that start in the warm-up (:attr:`llc_explorer.config.LLCConfig.wa
 run at ``warmup_factor`` times the step size, the rest at the step size.
 
 Adapted (``step_size="auto"``): in the warm-up the step size adapts toward
-``WARMUP_ACCEPTANCE``, starting from ``warmup_factor`` times the sampler's default; at its end
+``WARMUP_ACCEPTANCE``, starting from ``warmup_factor`` times the sampler's default and never
+above it (above it SGLD chains ran away on small DLNs); at its end
 the sampling step size starts from the warm-up's divided by ``warmup_factor`` and adapts toward
 ``TARGET_ACCEPTANCE`` until the sampling window, for which it is frozen. After the ``k``-th
 chunk of a phase, with mean MALA acceptance ``a_k`` over its chains (:mod:`llc_explorer.mala`;
@@ -74,8 +75,12 @@ class StepSizeCalibration(NamedTuple):
 class DualAveraging:
     """Dual averaging of ``log eps`` for ``G`` independent groups of chains at once."""
 
-    def __init__(self, initial: np.ndarray, target: float, horizon: int) -> None:
-        """Start at ``initial`` step sizes; freeze once a chunk would reach past ``horizon``."""
+    def __init__(
+        self, initial: np.ndarray, target: float, horizon: int, *, ceiling: bool = False
+    ) -> None:
+        """Start at ``initial`` step sizes; freeze once a chunk would reach past ``horizon``;
+        with ``ceiling``, never step above ``initial`` (``H`` is held at the value that gives
+        the ceiling, so that a later fall in acceptance acts at once)."""
         if not 0 < target < 1:
             raise ValueError(f"target acceptance must be in (0, 1); got {target!r}")
         self.mu = np.log(np.asarray(initial, np.float64))
@@ -83,6 +88,7 @@ class DualAveraging:
         self.horizon = horizon
         self.h = np.zeros_like(self.mu)
         self.log_eps = self.mu.copy()
+        self.ceiling = ceiling
         self.k = 0
         self.frozen = False
         self.history: list[tuple[np.ndarray, np.ndarray, int]] = []
@@ -102,6 +108,8 @@ class DualAveraging:
         self.k += 1
         k = self.k
         self.h = (1 - 1 / (k + T0)) * self.h + (self.target - acceptance) / (k + T0)
+        if self.ceiling:
+            self.h = np.maximum(self.h, 0.0)  # log eps = mu exactly where it would rise above
         self.log_eps = self.mu - math.sqrt(k) / GAIN * self.h
         self.frozen = done + chunk > self.horizon
         return self.step_size
@@ -121,7 +129,9 @@ class StepSchedule:
         self.target = target
         self.warmup = self.sampling = None
         if target is not None and warmup_steps:
-            self.warmup = DualAveraging(self.base * factor, WARMUP_ACCEPTANCE, warmup_steps)
+            self.warmup = DualAveraging(
+                self.base * factor, WARMUP_ACCEPTANCE, warmup_steps, ceiling=True
+            )
         elif target is not None:
             self.sampling = DualAveraging(self.base, target, burn_in_steps)
 
