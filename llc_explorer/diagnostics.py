@@ -39,7 +39,7 @@ from scipy import stats
 SYSTEMATIC = 0.05
 """The systematic part of ``llc_ci95``, relative to the estimate: the defaults' typical
 largest error on the calibration DLNs of docs/ACCURACY.md (architecture seed 30111: 6 of 8
-within 5%, the others -5.6% and -7.9%); the validation DLNs (seed 30333) measure its
+within 5%, the others -6.5% and -7.9%); the validation DLNs (seed 30333) measure its
 coverage."""
 
 RHAT_LIMIT = 1.05
