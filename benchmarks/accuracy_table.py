@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -110,54 +112,27 @@ def mode(row: dict) -> str:
     return "fixed" if row["calibration"] is None else "auto"
 
 
-def accuracy_cells(rows: list[dict]) -> str:
-    """``median |error| | worst |error| | mean error | k of n`` (intervals covering)."""
-    e = np.array([r["relative_error_default_window"] for r in rows])
-    return (
-        f"{np.median(np.abs(e)):.1%} | {np.max(np.abs(e)):.1%} | {np.mean(e):+.1%} "
-        f"| {sum(map(covered, rows))} of {len(rows)}"
-    )
-
-
-def validation_table(rows: list[dict]) -> str:
-    """Accuracy, coverage, warnings and wall time per size class and step-size mode."""
+def summary_table(rows: list[dict], first: str, key: Callable[[dict], Any]) -> str:
+    """Accuracy, coverage, warnings, step size and wall time per group of ``rows`` with the
+    same ``(key(row), step-size mode)``, in order of appearance; ``first`` names the key."""
     out = [
-        "| size class | step size | DLNs | median abs. error | worst abs. error | mean error "
+        f"| {first} | step size | DLNs | median abs. error | worst abs. error | mean error "
         "| 95% interval covers (Monte Carlo part only) | diverged chains | runs with warnings "
         "| chosen eps (median) | wall s per estimate (median / max) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for size in sorted({r["size_class"] for r in rows}, key=float):
-        for step in ("auto", "fixed"):
-            sel = [r for r in rows if r["size_class"] == size and mode(r) == step]
-            if not sel:
-                continue
-            seconds = np.array([r["seconds_batch"] for r in sel])
-            eps = np.median([r["config"]["step_size"] for r in sel])
-            out.append(
-                f"| {size} | {step} | {len(sel)} | {accuracy_cells(sel)} "
-                f"({sum(covered(r, 0.0) for r in sel)}) "
-                f"| {sum(len(r['diverged']) for r in sel)} "
-                f"| {sum(bool(warnings(r)) for r in sel)} of {len(sel)} | {eps:.2g} "
-                f"| {np.median(seconds):.0f} / {np.max(seconds):.0f} |"
-            )
-    return "\n".join(out)
-
-
-def sampler_table(rows: list[dict]) -> str:
-    """Accuracy and coverage per sampler at its defaults."""
-    out = [
-        "| sampler | step size | DLNs | median abs. error | worst abs. error | mean error "
-        "| 95% interval covers | diverged chains |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for sampler, auto in dict.fromkeys((r["sampler"], mode(r)) for r in rows):
-        sel = [r for r in rows if r["sampler"] == sampler and mode(r) == auto]
-        eps = np.median([r["config"]["step_size"] for r in sel])
-        label = f"auto (median {eps:.2g})" if auto == "auto" else f"{eps:g}"
+    for group, step in dict.fromkeys((key(r), mode(r)) for r in rows):
+        sel = [r for r in rows if key(r) == group and mode(r) == step]
+        e = np.array([r["relative_error_default_window"] for r in sel])
+        seconds = np.array([r["seconds_batch"] for r in sel])
         out.append(
-            f"| {sampler} | {label} | {len(sel)} "
-            f"| {accuracy_cells(sel)} | {sum(len(r['diverged']) for r in sel)} |"
+            f"| {group} | {step} | {len(sel)} | {np.median(np.abs(e)):.1%} "
+            f"| {np.max(np.abs(e)):.1%} | {np.mean(e):+.1%} "
+            f"| {sum(map(covered, sel))} of {len(sel)} ({sum(covered(r, 0.0) for r in sel)}) "
+            f"| {sum(len(r['diverged']) for r in sel)} "
+            f"| {sum(bool(warnings(r)) for r in sel)} of {len(sel)} "
+            f"| {np.median([r['config']['step_size'] for r in sel]):.2g} "
+            f"| {np.median(seconds):.0f} / {np.max(seconds):.0f} |"
         )
     return "\n".join(out)
 
@@ -428,14 +403,15 @@ def main() -> None:
     samplers = load(args.results / "validation_samplers.jsonl")
     if samplers:
         print("## Other samplers at their defaults (1e3, seed 30333)\n")
-        print(sampler_table(samplers), "\n")
+        print(summary_table(samplers, "sampler", lambda r: r["sampler"]), "\n")
     stored = [r for r in runs + final + samplers + validation if "diagnostics" in r]
     if stored:
         print("## Warnings over every stored run with diagnostics\n")
         print(warning_table(stored), "\n")
     if validation:
         print("## Validation (seed 30333)\n")
-        print(validation_table(validation), "\n")
+        ordered = sorted(validation, key=lambda r: (float(r["size_class"]), mode(r) != "auto"))
+        print(summary_table(ordered, "size class", lambda r: r["size_class"]), "\n")
         print(validation_rows(validation), "\n")
         t = stats.t.ppf(0.975, 3)
         print(f"(t quantile for 4 chains: {t:.3f})")

@@ -34,6 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from llc_explorer.samplers import get_sampler
+
 TARGET_ACCEPTANCE = 0.8
 """The MALA acceptance the automatic step size aims for in the sampling window
 (docs/ACCURACY.md)."""
@@ -48,6 +50,15 @@ GAIN, T0 = 0.05, 10.0
 MIN_CHUNKS = 24
 """An adapting run uses chunks short enough for this many adaptation steps between its
 warm-up and its sampling window."""
+
+
+def require_acceptance(sampler: str) -> None:
+    """``ValueError`` unless ``sampler`` has a MALA acceptance to adapt on."""
+    if get_sampler(sampler).metric is None:
+        raise ValueError(
+            f"an automatic step size needs a MALA acceptance, which {sampler} (its moves carry "
+            "momentum) does not have; use sgld or rmsprop_sgld, or give a step size"
+        )
 
 
 class StepSizeCalibration(NamedTuple):

@@ -172,6 +172,14 @@ def format_result(result: LLCResult) -> str:
         f"               {result.truth_note}",
         f"estimate       {result.llc_mean:.4g}  [{cfg.sampler}, eps={cfg.step_size:.3g}"
         f" ({result.step_size_source}), {cfg.chains} chains x {cfg.steps} steps]",
+        *(
+            [
+                f"step size      auto: {cfg.step_size:.3g} in the sampling window (MALA"
+                f" acceptance target {c.target}; warm-up target {c.warmup_target})"
+            ]
+            if (c := result.calibration)
+            else []
+        ),
         f"95% interval   [{low:.4g}, {high:.4g}]: Monte Carlo +/- {mc:.2g}"
         f" (t over chains) and systematic +/- {SYSTEMATIC:.0%}",
         f"relative error {error}",
@@ -181,13 +189,6 @@ def format_result(result: LLCResult) -> str:
         f"speed          {result.steps_per_second:,.0f} chain-steps/s"
         f" (compile {result.compile_seconds:.1f} s)",
     ]
-    if result.calibration is not None:
-        c = result.calibration
-        lines.insert(
-            4,
-            f"step size      auto: {cfg.step_size:.3g} in the sampling window (MALA acceptance"
-            f" target {c.target}; warm-up target {c.warmup_target})",
-        )
     if not result.warnings and result.message:
         lines.append(result.message)
     lines += [f"warning: {w}" for w in result.warnings]

@@ -29,6 +29,7 @@ from llc_explorer.adaptation import (
     StepSchedule,
     StepSizeCalibration,
     adapting_chunk_size,
+    require_acceptance,
 )
 from llc_explorer.chains import CHUNKS, ChainState, init_chains, shard_chains
 from llc_explorer.config import (
@@ -432,12 +433,9 @@ def stream_llc(widths, rank, **settings: Any) -> Iterator[LLCResult]:
     step_size = settings.get("step_size")
     fixed = None if step_size == "auto" else step_size
     config = make_config(widths, rank, **{**settings, "step_size": fixed})
+    if step_size == "auto":
+        require_acceptance(config.sampler)
     has_acceptance = get_sampler(config.sampler).metric is not None
-    if step_size == "auto" and not has_acceptance:
-        raise ValueError(
-            f"step_size='auto' needs a MALA acceptance, which {config.sampler} (its moves carry "
-            "momentum) does not have; use sgld or rmsprop_sgld, or give a step size"
-        )
     auto = step_size == "auto" or (step_size is None and has_acceptance)
     target = TARGET_ACCEPTANCE if auto else None
     return (result for (result,) in stream_batch([config], target_acceptance=target))

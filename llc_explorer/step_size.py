@@ -13,10 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
 
-from llc_explorer.adaptation import TARGET_ACCEPTANCE, StepSizeCalibration
+from llc_explorer.adaptation import TARGET_ACCEPTANCE, StepSizeCalibration, require_acceptance
 from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.estimator import stream_batch
-from llc_explorer.samplers import get_sampler
 
 
 def calibrate_config(
@@ -29,11 +28,7 @@ def calibrate_config(
     return the result; ``ValueError`` for a sampler without a MALA acceptance (AdamSGLD,
     SGHMC, SGNHT). ``watch`` filters the stream of partial results (the explorer passes its
     stoppable stream); ``None`` if it ends before the burn-in does."""
-    if get_sampler(config.sampler).metric is None:
-        raise ValueError(
-            f"an automatic step size needs a MALA acceptance, which {config.sampler} (its moves "
-            "carry momentum) does not have; use sgld or rmsprop_sgld, or give a step size"
-        )
+    require_acceptance(config.sampler)
     with closing(stream_batch([config], target_acceptance=target)) as batches:
         for (result,) in watch(batches):
             if result.steps_done >= config.burn_in_steps:

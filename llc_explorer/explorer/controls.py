@@ -80,7 +80,9 @@ class Controls:
         self.reset = _button("Reset", "", "stop, clear the plots and restore the defaults")
         self.sweep = _button("Run sweep", "info", "estimate at log-spaced step sizes")
         self.auto = _button(
-            "Auto step size", "", "choose the step size from short pilot runs (MALA acceptance)"
+            "Auto step size",
+            "",
+            "adapt the step size over a burn-in toward a MALA acceptance of 0.8",
         )
         self.message = widgets.HTML()
         self.readout = widgets.HTML()
