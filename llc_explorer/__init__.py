@@ -3,9 +3,20 @@ and compared with its exact value (Aoyagi 2024; Hitchcock & Hoogland 2025)."""
 
 from llc_explorer.adaptation import StepSizeCalibration
 from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
 from llc_explorer.local_truth import local_llc, teacher_llc
-from llc_explorer.samplers import SAMPLERS, Sampler, get_sampler
+from llc_explorer.registry import (
+    REGISTRY,
+    Hyperparameter,
+    SamplerSpec,
+    get_sampler,
+    get_spec,
+    register_sampler,
+    sampler_names,
+    unregister_sampler,
+)
+from llc_explorer.samplers import Potential, Sampler
 from llc_explorer.step_size import calibrate_step_size
 from llc_explorer.surface_sampling import SurfaceResult, estimate_surface_llc, stream_surface
 from llc_explorer.surfaces import SURFACES, tempered_llc
@@ -30,14 +41,18 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "SAMPLERS",
+    "REGISTRY",
     "SURFACES",
+    "ConfigError",
     "Explorer",
+    "Hyperparameter",
     "LLCConfig",
     "LLCResult",
     "LearningCoefficient",
     "Playground",
+    "Potential",
     "Sampler",
+    "SamplerSpec",
     "StepSizeCalibration",
     "SurfaceResult",
     "calibrate_step_size",
@@ -46,11 +61,15 @@ __all__ = [
     "estimate_surface_llc",
     "explore",
     "get_sampler",
+    "get_spec",
     "local_llc",
     "make_config",
     "num_params",
+    "register_sampler",
+    "sampler_names",
     "stream_llc",
     "stream_surface",
     "teacher_llc",
     "tempered_llc",
+    "unregister_sampler",
 ]

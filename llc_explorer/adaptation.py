@@ -34,7 +34,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from llc_explorer.samplers import get_sampler
+from llc_explorer.errors import ConfigError
+from llc_explorer.registry import get_sampler
 
 TARGET_ACCEPTANCE = 0.8
 """The MALA acceptance the automatic step size aims for in the sampling window
@@ -55,7 +56,7 @@ warm-up and its sampling window."""
 def require_acceptance(sampler: str) -> None:
     """``ValueError`` unless ``sampler`` has a MALA acceptance to adapt on."""
     if get_sampler(sampler).metric is None:
-        raise ValueError(
+        raise ConfigError(
             f"an automatic step size needs a MALA acceptance, which {sampler} (its moves carry "
             "momentum) does not have; use sgld or rmsprop_sgld, or give a step size"
         )
@@ -93,7 +94,7 @@ class DualAveraging:
         with ``ceiling``, never step above ``initial`` (``H`` is held at the value that gives
         the ceiling, so that a later fall in acceptance acts at once)."""
         if not 0 < target < 1:
-            raise ValueError(f"target acceptance must be in (0, 1); got {target!r}")
+            raise ConfigError(f"target acceptance must be in (0, 1); got {target!r}")
         self.mu = np.log(np.asarray(initial, np.float64))
         self.target = target
         self.horizon = horizon

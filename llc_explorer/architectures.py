@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from llc_explorer.errors import ConfigError
 from llc_explorer.truth import num_params
 
 SIZE_CLASSES = (1e3, 1e4, 1e5, 1e6, 1e7, 1e8)
@@ -49,7 +50,7 @@ def size_class(value: float | str) -> float:
         size = math.nan
     if size not in SIZE_CLASSES:
         listed = ", ".join(f"{s:.0e}" for s in SIZE_CLASSES)
-        raise ValueError(f"size class must be one of {listed}; got {value!r}")
+        raise ConfigError(f"size class must be one of {listed}; got {value!r}")
     return size
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -30,7 +30,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from llc_explorer.mala import acceptance, weighted_sq_norm
-from llc_explorer.samplers import Params, Potential, get_sampler, potential_gradient
+from llc_explorer.samplers import Params, Potential, Sampler, potential_gradient
 
 GradientEstimator = Callable[..., tuple[jax.Array, Params]]
 """``estimate(params, data, *, key) -> (L_B(w), grad L_B(w))``, hashable by value."""
@@ -51,11 +51,24 @@ class ChainState(NamedTuple):
     mala_norm: jax.Array
 
 
-def init_chains(sampler_name: str, center: Params, hyper: Any, *, keys: jax.Array) -> ChainState:
+def chain_hyperparameters(sampler: Sampler, configs: Sequence[Any]) -> Any:
+    """The sampler's hyperparameter NamedTuple for every chain of ``configs`` in turn (each
+    config has ``chains`` and ``hyperparameters()``): float32 arrays with one entry per chain
+    (traced, so new values never recompile; a flag becomes 1.0 or 0.0)."""
+    values = [c.hyperparameters() for c in configs for _ in range(c.chains)]
+    return sampler.hyperparams(
+        **{
+            name: jnp.asarray([float(v[name]) for v in values], jnp.float32)
+            for name in sampler.hyperparams._fields
+        }
+    )
+
+
+def init_chains(sampler: Sampler, center: Params, hyper: Any, *, keys: jax.Array) -> ChainState:
     """Chains started at ``center`` (``w*``): one per entry of ``keys``, with the per-chain
     hyperparameters ``hyper`` (every leaf has a leading chain axis)."""
     chains = keys.shape[0]
-    init = get_sampler(sampler_name).init
+    init = sampler.init
     params = jax.tree.map(lambda w: jnp.broadcast_to(w, (chains, *w.shape)), center)
     sampler_state = jax.vmap(init)(params, hyper)
     # Every leaf gets its own buffer: the state is donated to each chunk, and a sampler's
@@ -101,7 +114,7 @@ TRACES = {"count": 0}
 
 
 def run_chunk(
-    sampler_name: str,
+    sampler: Sampler,
     estimate: GradientEstimator,
     chunk_steps: int,
     record_path: bool,
@@ -120,7 +133,6 @@ def run_chunk(
     ``(C, chunk_steps, ...)``; a diverged chain repeats its last finite position), else ``None``.
     """
     TRACES["count"] += 1
-    sampler = get_sampler(sampler_name)
 
     def one_chain(chain: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
         key, batch_key, noise_key = jax.random.split(chain.key, 3)
@@ -168,8 +180,9 @@ def run_chunk(
 
 
 class ChunkCache:
-    """Compiled chunk functions, keyed by sampler, gradient estimator, chunk length, whether
-    the path is recorded, and the argument shapes."""
+    """Compiled chunk functions, keyed by sampler (the object: a registered sampler is one
+    object), gradient estimator, chunk length, whether the path is recorded, and the argument
+    shapes."""
 
     def __init__(self) -> None:
         self._compiled: dict[Any, Any] = {}
@@ -185,7 +198,7 @@ class ChunkCache:
         return (*static, treedef, shapes)
 
     def get(self, static: tuple, args: tuple) -> tuple[Any, float]:
-        """The compiled chunk ``run_chunk(*static, *args)`` (``static`` = sampler name,
+        """The compiled chunk ``run_chunk(*static, *args)`` (``static`` = sampler,
         gradient estimator, chunk length, ``record_path``) and the seconds spent compiling it
         now (0 if cached)."""
         key = self.key(static, args)
@@ -201,3 +214,72 @@ class ChunkCache:
 
 CHUNKS = ChunkCache()
 """The process-wide cache of compiled chunks."""
+
+
+class Chunk(NamedTuple):
+    """What :func:`run_chains` yields after each chunk: steps ``start .. stop - 1`` done, the
+    chains' ``state`` after them, the recorded ``losses`` and MALA ``acceptance`` (chains x
+    ``stop - start``, NumPy), the positions (``path``, leaves chains x ``stop - start`` x ...;
+    ``None`` unless recorded), and the seconds spent compiling and running so far."""
+
+    start: int
+    stop: int
+    state: ChainState
+    losses: np.ndarray
+    acceptance: np.ndarray
+    path: Any
+    compile_seconds: float
+    run_seconds: float
+
+
+def run_chains(
+    sampler: Sampler,
+    estimate: GradientEstimator,
+    data: Any,
+    potential: Potential,
+    state: ChainState,
+    *,
+    steps: int,
+    chunk_size: int,
+    record_path: bool = False,
+    before_chunk: Callable[[int, ChainState], ChainState] | None = None,
+) -> Iterator[Chunk]:
+    """Run ``steps`` steps of every chain, ``chunk_size`` at a time through one compiled
+    :func:`run_chunk` (:data:`CHUNKS`), yielding a :class:`Chunk` after each.
+    ``before_chunk(start, state)`` may change the state (its traced hyperparameters) before the
+    chunk starting at ``start``. Closing the generator stops sampling. The DLN estimator
+    (:mod:`llc_explorer.estimator`) and the surfaces (:mod:`llc_explorer.surface_sampling`)
+    both run their chains here."""
+    static = (sampler, estimate, chunk_size, record_path)
+    total = jnp.int32(steps)
+    compile_seconds = run_seconds = 0.0
+    for start in range(0, steps, chunk_size):
+        if before_chunk is not None:
+            state = before_chunk(start, state)
+        args = (state, data, potential, jnp.int32(start), total)
+        compiled, seconds = CHUNKS.get(static, args)
+        compile_seconds += seconds
+        began = time.perf_counter()
+        state, losses, acceptance, path = compiled(*args)
+        losses = np.asarray(losses)
+        run_seconds += time.perf_counter() - began
+        stop = min(start + chunk_size, steps)
+        kept = stop - start
+        yield Chunk(
+            start,
+            stop,
+            state,
+            losses[:, :kept],
+            np.asarray(acceptance)[:, :kept],
+            jax.tree.map(lambda w, k=kept: np.asarray(w)[:, :k], path),
+            compile_seconds,
+            run_seconds,
+        )
+
+
+def last(stream: Iterator[Any]) -> Any:
+    """The last item of ``stream`` (``None`` if it is empty), the stream run to its end."""
+    item = None
+    for item in stream:  # noqa: B007
+        pass
+    return item

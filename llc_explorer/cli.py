@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,13 @@ from typing import Any
 from tqdm import tqdm
 
 from llc_explorer.cache import enable_compilation_cache
-from llc_explorer.config import SAMPLER_HYPERPARAMETERS, WARMUP_FACTOR
+from llc_explorer.config import WARMUP_FACTOR
 from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.dln import TEACHERS
+from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, estimate_llc
+from llc_explorer.registry import REGISTRY, all_hyperparameters, sampler_names
 from llc_explorer.report import write_report
-from llc_explorer.samplers import SAMPLERS
 from llc_explorer.summary import format_table, summarize_rows
 from llc_explorer.sweep import (
     load_toml,
@@ -40,12 +42,17 @@ from llc_explorer.sweep import (
 ESTIMATE_SETTINGS = (
     *("teacher", "sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
     *("burn_in", "warmup_factor", "seed", "noise", "input_dist", "chunk_size"),
-    *SAMPLER_HYPERPARAMETERS,
 )
-"""The ``estimate`` flags passed on to :func:`llc_explorer.estimate_llc` as keywords."""
+"""The ``estimate`` flags passed on to :func:`llc_explorer.estimate_llc` as keywords (with the
+samplers' own hyperparameters)."""
+
+DESCRIPTION = (
+    "Estimate the local learning coefficient (LLC) of deep linear networks with SGMCMC and "
+    "compare it with the exact value; run and read the paper's benchmark grid."
+)
 
 
-class UsageError(ValueError):
+class UsageError(ConfigError):
     """A problem with the command line, reported in one line with exit status 2."""
 
 
@@ -85,9 +92,24 @@ int_list = comma_list(int, "ints", "10,20,20,10")
 float_list = comma_list(float, "numbers", "1e-7,1e-6")
 
 
+def flag_arg(text: str) -> bool:
+    """An argparse type: on/off, true/false, yes/no or 1/0."""
+    value = {"on": True, "true": True, "yes": True, "1": True,
+             "off": False, "false": False, "no": False, "0": False}.get(text.lower())  # fmt: skip
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
+    return value
+
+
+def hyperparameter_help(name: str) -> str:
+    """Which registered samplers use ``name``, with their defaults."""
+    users = [f"{s.name} {s.defaults[name]}" for s in REGISTRY.values() if name in s.ranges]
+    return f"sampler hyperparameter (default: {', '.join(users)})"
+
+
 def build_parser() -> Parser:
     """The ``llc-explorer`` argument parser."""
-    parser = Parser(prog="llc-explorer", description=__doc__.splitlines()[0])
+    parser = Parser(prog="llc-explorer", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     est = commands.add_parser(
         "estimate", help="estimate the LLC of one DLN and compare it with the exact value"
@@ -97,7 +119,9 @@ def build_parser() -> Parser:
     est.add_argument(
         "--teacher", choices=list(TEACHERS), default="minimal", help="construction of w*"
     )
-    est.add_argument("--sampler", choices=list(SAMPLERS), default="rmsprop_sgld")
+    est.add_argument(
+        "--sampler", choices=sampler_names(), default="rmsprop_sgld", help="SGMCMC sampler"
+    )
     est.add_argument(
         "--step-size",
         type=step_size_arg,
@@ -107,9 +131,9 @@ def build_parser() -> Parser:
     est.add_argument("--gamma", type=float, default=1.0, help="localisation strength")
     est.add_argument("--nbeta", type=float, help="n*beta (default n / log n)")
     est.add_argument("--n", type=int, default=100_000, help="dataset size")
-    est.add_argument("--batch-size", type=int, default=100)
-    est.add_argument("--chains", type=int, default=4)
-    est.add_argument("--steps", type=int, default=30_000)
+    est.add_argument("--batch-size", type=int, default=100, help="minibatch size")
+    est.add_argument("--chains", type=int, default=4, help="independent chains")
+    est.add_argument("--steps", type=int, default=30_000, help="steps per chain")
     est.add_argument("--burn-in", type=float, default=0.9, help="fraction of steps discarded")
     est.add_argument(
         "--warmup-factor",
@@ -117,12 +141,16 @@ def build_parser() -> Parser:
         default=WARMUP_FACTOR,
         help="step-size multiplier for the burn-in's first part",
     )
-    est.add_argument("--seed", type=int, default=0)
+    est.add_argument("--seed", type=int, default=0, help="seed of data, teacher and chains")
     est.add_argument("--noise", type=float, default=0.0, help="target noise sigma")
-    est.add_argument("--input-dist", choices=["normal", "uniform"], default="normal")
+    est.add_argument(
+        "--input-dist", choices=["normal", "uniform"], default="normal", help="inputs x"
+    )
     est.add_argument("--chunk-size", type=int, help="steps per compiled chunk")
-    for name in SAMPLER_HYPERPARAMETERS:
-        est.add_argument(f"--{name.replace('_', '-')}", type=float, help="sampler hyperparameter")
+    flags = {name for s in REGISTRY.values() for name, h in s.ranges.items() if h.flag}
+    for name in all_hyperparameters():
+        kind = flag_arg if name in flags else float
+        est.add_argument(f"--{name.replace('_', '-')}", type=kind, help=hyperparameter_help(name))
     est.add_argument("--json", action="store_true", help="print one JSON object")
     add_sweep_commands(commands)
     return parser
@@ -137,13 +165,19 @@ def add_sweep_commands(commands: Any) -> None:
     sweep.add_argument("--size-class", help="draw architectures of this size (1e3 ... 1e8)")
     sweep.add_argument("--archs", type=int, help="how many architectures to draw (10)")
     sweep.add_argument("--arch-seed", type=int, help="seed of the architecture draw (0)")
-    sweep.add_argument("--samplers", type=lambda t: t.split(","), help="default: all five")
-    sweep.add_argument("--step-sizes", type=float_list)
-    sweep.add_argument("--seeds", type=int_list)
-    for flag, kind in (("--steps", int), ("--chains", int), ("--n", int), ("--batch-size", int),
-                       ("--burn-in", float), ("--gamma", float),
-                       ("--warmup-factor", float)):  # fmt: skip
-        sweep.add_argument(flag, type=kind)
+    sweep.add_argument(
+        "--samplers", type=lambda t: t.split(","), help="comma-separated (default: all)"
+    )
+    sweep.add_argument("--step-sizes", type=float_list, help="comma-separated step sizes")
+    sweep.add_argument("--seeds", type=int_list, help="comma-separated seeds (0)")
+    for flag, kind, text in (
+        ("--steps", int, "steps per chain (10000)"), ("--chains", int, "chains per run (4)"),
+        ("--n", int, "dataset size (100000)"), ("--batch-size", int, "minibatch size (100)"),
+        ("--burn-in", float, "fraction of steps discarded (0.9)"),
+        ("--gamma", float, "localisation strength (1)"),
+        ("--warmup-factor", float, f"step-size multiplier in the warm-up ({WARMUP_FACTOR:g})"),
+    ):  # fmt: skip
+        sweep.add_argument(flag, type=kind, help=text)
     sweep.add_argument("--teacher", choices=list(TEACHERS), help="construction of w* (minimal)")
     sweep.add_argument("--out", type=Path, required=True, help="results folder")
     sweep.add_argument("--shard", default="0/1", help="run part I of N (I/N)")
@@ -197,7 +231,8 @@ def format_result(result: LLCResult) -> str:
 
 def run_estimate(args: argparse.Namespace) -> None:
     """Run the ``estimate`` command."""
-    settings = {name: getattr(args, name) for name in ESTIMATE_SETTINGS}
+    names = (*ESTIMATE_SETTINGS, *all_hyperparameters())
+    settings = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     result = estimate_llc(args.widths, args.rank, **settings)
     print(json.dumps(result.to_dict()) if args.json else format_result(result))
 
@@ -217,9 +252,9 @@ def run_sweep_command(args: argparse.Namespace) -> None:
     settings = load_toml(args.config) if args.config else {}
     unknown = sorted(set(settings) - set(SWEEP_FLAGS))
     if unknown:
-        raise ValueError(f"unknown sweep setting(s) in {args.config}: {', '.join(unknown)}")
+        raise ConfigError(f"unknown sweep setting(s) in {args.config}: {', '.join(unknown)}")
     settings.update({k: v for k, v in vars(args).items() if k in SWEEP_FLAGS and v is not None})
-    settings.setdefault("samplers", list(SAMPLERS))
+    settings.setdefault("samplers", sampler_names())
     for name in ("samplers", "step_sizes", "seeds"):
         if name in settings:
             settings[name] = tuple(settings[name])
@@ -256,9 +291,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         enable_compilation_cache()
         run_command(args)
-    except ValueError as exc:  # bad input, from argparse (UsageError) or from the API
+    except ConfigError as exc:  # bad input, from argparse (UsageError) or from the API
         print(f"llc-explorer: error: {exc}", file=sys.stderr)
         return 2
+    except Exception:  # anything else is a bug in llc_explorer
+        traceback.print_exc()
+        print(
+            "llc-explorer: internal error (a bug in llc_explorer, not in your input): please "
+            "report it with the traceback above",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

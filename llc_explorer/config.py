@@ -8,60 +8,37 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
 from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.dln import check_teacher
-from llc_explorer.samplers import SAMPLERS
+from llc_explorer.errors import ConfigError
+from llc_explorer.registry import all_hyperparameters, get_spec
 from llc_explorer.truth import num_params, validate_rank, validate_widths
-
-SAMPLER_DEFAULTS: dict[str, dict[str, float]] = {
-    "sgld": {"step_size": 2e-6},
-    "rmsprop_sgld": {"step_size": 2e-7, "b2": 0.999, "a": 0.1, "bias_correction": 1.0},
-    "adam_sgld": {"step_size": 1e-7, "b1": 0.9, "b2": 0.999, "a": 0.1, "bias_correction": 1.0},
-    "sghmc": {"step_size": 2e-7, "friction": 0.1},
-    "sgnht": {"step_size": 1e-7, "diffusion": 0.01},
-}
-"""Default hyperparameters per sampler, with the run defaults of :func:`make_config` (30,000
-steps, 90% burn-in, warm-up factor 4), chosen from step-size grids on random DLNs and checked on
-fresh ones (docs/ACCURACY.md; ``benchmarks/accuracy_runs.py``)."""
 
 WARMUP_FACTOR = 4.0
 """During the burn-in's first part (:attr:`LLCConfig.warmup_steps`) the chains run at this
 many times the step size: from the degenerate point ``w*`` they leave faster, and the last
 stretch of the burn-in, at the real step size, lets them settle (docs/ACCURACY.md)."""
 
-HYPERPARAMETER_RANGES: dict[str, tuple[float, float, bool]] = {
-    "b1": (0.0, 1.0, False),
-    "b2": (0.0, 1.0, False),
-    "a": (0.0, math.inf, False),
-    "bias_correction": (0.0, 1.0, False),
-    "friction": (0.0, 1.0, True),
-    "diffusion": (0.0, math.inf, False),
-}
-"""Allowed ``(low, high, low excluded)`` of each sampler hyperparameter."""
-
-SAMPLER_HYPERPARAMETERS = tuple(HYPERPARAMETER_RANGES)
-
-WIDGET_HYPERPARAMETERS = ("b1", "b2", "a", "friction", "diffusion")
-"""The hyperparameters the Explorer and Playground show (``bias_correction`` keeps its
-default)."""
-
-
 @dataclass(frozen=True, kw_only=True)
 class SamplerRun:
-    """What every run config has: the sampler's own hyperparameters (``None`` when the
-    sampler does not use one) and the burn-in arithmetic over ``steps`` and ``burn_in``."""
+    """What every run config has: the sampler's own hyperparameters, as ``(name, value)``
+    pairs in the order of its spec (:mod:`llc_explorer.registry`), and the burn-in arithmetic
+    over ``steps`` and ``burn_in``."""
 
-    b1: float | None = None
-    b2: float | None = None
-    a: float | None = None
-    bias_correction: float | None = None
-    friction: float | None = None
-    diffusion: float | None = None
+    sampler_hyperparameters: tuple[tuple[str, float | bool], ...] = ()
+
+    def hyperparameters(self) -> dict[str, float | bool]:
+        """The sampler's hyperparameters by name, the step size first."""
+        return {"step_size": self.step_size, **dict(self.sampler_hyperparameters)}
+
+    def hyperparameter(self, name: str) -> float | bool | None:
+        """One of the sampler's own hyperparameters (``None`` if the sampler has no such)."""
+        return dict(self.sampler_hyperparameters).get(name)
 
     @property
     def burn_in_steps(self) -> int:
@@ -98,14 +75,11 @@ class LLCConfig(SamplerRun):
         return max(0, 2 * self.burn_in_steps - self.steps)
 
     def as_dict(self) -> dict[str, Any]:
-        """The config as plain JSON-ready values."""
+        """The config as plain JSON-ready values, the sampler's own hyperparameters as keys."""
         out = dataclasses.asdict(self)
+        del out["sampler_hyperparameters"]
         out["widths"] = list(self.widths)
-        return out
-
-    def hyperparameters(self) -> dict[str, float]:
-        """The sampler's own hyperparameters (step size included), by name."""
-        return {name: getattr(self, name) for name in SAMPLER_DEFAULTS[self.sampler]}
+        return {**out, **dict(self.sampler_hyperparameters)}
 
 
 def default_nbeta(n: int, beta0: float = 1.0) -> float:
@@ -135,7 +109,7 @@ def check_int(name: str, value: Any, low: int, high: float = math.inf) -> int:
     """``value`` as an int in ``[low, high]``, else ``ValueError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
         upper = "" if high == math.inf else f", at most {high}"
-        raise ValueError(f"{name} must be an int, at least {low}{upper}; got {value!r}")
+        raise ConfigError(f"{name} must be an int, at least {low}{upper}; got {value!r}")
     return int(value)
 
 
@@ -148,7 +122,7 @@ def check_float(
     ok = ok and (value > low if open_low else value >= low) and value <= high
     if not ok:
         bracket = "(" if open_low else "["
-        raise ValueError(
+        raise ConfigError(
             f"{name} must be a finite number in {bracket}{low}, {high}]; got {value!r}"
         )
     return float(value)
@@ -157,47 +131,48 @@ def check_float(
 def sampler_settings(
     sampler: str,
     step_size: float | None,
-    hyperparameters: dict[str, float | None],
-    defaults: dict[str, dict[str, float]] = SAMPLER_DEFAULTS,
-) -> dict[str, float]:
+    hyperparameters: Mapping[str, Any],
+    *,
+    surface: bool = False,
+) -> tuple[float, tuple[tuple[str, float | bool], ...]]:
     """The step size and the sampler's own hyperparameters, each ``None`` or absent one
-    filled from ``defaults[sampler]``, all range-checked; ``ValueError`` names a bad one."""
-    if sampler not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}; got {sampler!r}")
-    unknown = sorted(set(hyperparameters) - set(SAMPLER_HYPERPARAMETERS))
+    filled from the sampler's DLN (or ``surface``) defaults, all range-checked:
+    ``ConfigError`` names a bad one."""
+    spec = get_spec(sampler)
+    known = all_hyperparameters()
+    unknown = sorted(set(hyperparameters) - set(known))
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"unknown setting(s) {', '.join(unknown)}; sampler hyperparameters are "
-            f"{', '.join(SAMPLER_HYPERPARAMETERS)}"
+            f"{', '.join(known)}"
         )
-    own = defaults[sampler]
+    own = spec.hyperparameters
     ignored = sorted(k for k, v in hyperparameters.items() if v is not None and k not in own)
     if ignored:
-        raise ValueError(
+        raise ConfigError(
             f"{', '.join(ignored)} do(es) not apply to {sampler}; its hyperparameters are "
-            f"{', '.join(own)}"
+            f"{', '.join(('step_size', *own))}"
         )
-    step_size = own["step_size"] if step_size is None else step_size
-    checked = {"step_size": check_float("step_size", step_size, 0.0, open_low=True)}
-    for name in SAMPLER_HYPERPARAMETERS:
-        if name in own:
-            value = own[name] if hyperparameters.get(name) is None else hyperparameters[name]
-            low, high, open_low = HYPERPARAMETER_RANGES[name]
-            checked[name] = check_float(name, value, low, high, open_low=open_low)
-    if checked.get("b2") == 1.0 and checked.get("a") == 0.0:
-        raise ValueError("a must be > 0 when b2 = 1 (the preconditioner would divide by zero)")
-    return checked
+    defaults = spec.surface_defaults if surface else spec.defaults
+    given = {"step_size": step_size, **hyperparameters}
+    values = {name: defaults[name] if given.get(name) is None else given[name] for name in defaults}
+    checked = spec.validate(values)
+    step = checked.pop("step_size")
+    return float(step), tuple((name, checked[name]) for name in own)
 
 
 def check_run_length(chains: Any, steps: Any, burn_in: Any) -> tuple[int, int, float]:
-    """``chains >= 1``, ``steps >= 1`` and a burn-in fraction that leaves a sampling step."""
+    """``chains >= 1``, and a burn-in of at least one step (step 0 is the start ``w*``, not a
+    sample) that leaves at least one sampling step: ``1 <= floor(burn_in * steps) < steps``."""
     chains = check_int("chains", chains, 1)
-    steps = check_int("steps", steps, 1)
+    steps = check_int("steps", steps, 2)
     burn_in = check_float("burn_in", burn_in, 0.0, 1.0)
-    if int(burn_in * steps) >= steps:
-        raise ValueError(
-            f"burn_in={burn_in} leaves no sampling steps out of steps={steps}; "
-            "use burn_in < 1 - 1/steps"
+    burn_in_steps = int(burn_in * steps)
+    if not 1 <= burn_in_steps < steps:
+        raise ConfigError(
+            f"burn_in={burn_in} of steps={steps} discards {burn_in_steps} steps; it must discard "
+            "at least the first (the start w*) and keep at least one: use "
+            f"{1 / steps:.3g} <= burn_in < {1 - 1 / steps:.3g}"
         )
     return chains, steps, burn_in
 
@@ -233,16 +208,18 @@ def make_config(
     widths = validate_widths(widths)
     rank = validate_rank(rank, widths)
     teacher = check_teacher(teacher)
-    sampler_values = sampler_settings(sampler, step_size, hyperparameters)
+    step_size, own = sampler_settings(sampler, step_size, hyperparameters)
     n = check_int("n", n, 2)
     batch_size = check_int("batch_size", batch_size, 1, n)
     chains, steps, burn_in = check_run_length(chains, steps, burn_in)
     if input_dist not in INPUT_DISTRIBUTIONS:
-        raise ValueError(f"input_dist must be one of {INPUT_DISTRIBUTIONS}; got {input_dist!r}")
+        raise ConfigError(f"input_dist must be one of {INPUT_DISTRIBUTIONS}; got {input_dist!r}")
     checked = {
-        **sampler_values,
+        "step_size": step_size,
         "gamma": check_float("gamma", gamma, 0.0),
-        "nbeta": check_float("nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0),
+        "nbeta": check_float(
+            "nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0, open_low=True
+        ),
         "noise": check_float("noise", noise, 0.0),
         "warmup_factor": check_float("warmup_factor", warmup_factor, 1.0, 1000.0),
     }
@@ -264,5 +241,6 @@ def make_config(
         seed=seed,
         input_dist=input_dist,
         chunk_size=chunk_size,
+        sampler_hyperparameters=own,
         **checked,
     )

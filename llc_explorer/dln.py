@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from llc_explorer.errors import ConfigError
 from llc_explorer.truth import num_params
 
 Params = tuple[jax.Array, ...]
@@ -159,7 +160,7 @@ true parameters the chains start (docs/TRUTH.md)."""
 def check_teacher(construction: str) -> str:
     """``construction`` if it names a teacher construction, else ``ValueError``."""
     if construction not in TEACHERS:
-        raise ValueError(f"teacher must be one of {', '.join(TEACHERS)}; got {construction!r}")
+        raise ConfigError(f"teacher must be one of {', '.join(TEACHERS)}; got {construction!r}")
     return construction
 
 

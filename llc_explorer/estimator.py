@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 import warnings
-from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -31,10 +29,15 @@ from llc_explorer.adaptation import (
     adapting_chunk_size,
     require_acceptance,
 )
-from llc_explorer.chains import CHUNKS, ChainState, init_chains, shard_chains
+from llc_explorer.chains import (
+    ChainState,
+    chain_hyperparameters,
+    init_chains,
+    last,
+    run_chains,
+    shard_chains,
+)
 from llc_explorer.config import (
-    SAMPLER_DEFAULTS,
-    SAMPLER_HYPERPARAMETERS,
     LLCConfig,
     make_config,
 )
@@ -45,10 +48,13 @@ from llc_explorer.diagnostics import (
     diagnose,
     interval95,
 )
+from llc_explorer.errors import ConfigError
 from llc_explorer.gradients import MinibatchGradient
 from llc_explorer.local_truth import truth_note
 from llc_explorer.problem import Problem, build_problem, problem_keys
-from llc_explorer.samplers import Potential, get_sampler
+from llc_explorer.registry import get_sampler, get_spec
+from llc_explorer.samplers import Potential
+from llc_explorer.traces import ChainEstimate, Traces
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,7 @@ class LLCResult:
         ``"default"`` (the sampler's default) or ``"user"``."""
         if self.calibration is not None:
             return "auto"
-        default = SAMPLER_DEFAULTS[self.config.sampler]["step_size"]
+        default = get_spec(self.config.sampler).defaults["step_size"]
         return "default" if self.config.step_size == default else "user"
 
     @property
@@ -192,89 +198,18 @@ class LLCResult:
         }
 
 
-def chain_hyperparameters(configs: Sequence[LLCConfig]) -> Any:
-    """The sampler's hyperparameter NamedTuple for every chain of ``configs`` in turn: float32
-    arrays with one entry per chain (traced, so new values never recompile)."""
-    cls = get_sampler(configs[0].sampler).hyperparams
-    return cls(
-        **{
-            name: jnp.asarray(
-                [getattr(c, name) for c in configs for _ in range(c.chains)], jnp.float32
-            )
-            for name in cls._fields
-        }
-    )
-
-
 def check_batchable(configs: Sequence[LLCConfig]) -> None:
     """``ValueError`` unless ``configs`` differ only in the sampler's own hyperparameters."""
-    names = ("step_size", *SAMPLER_HYPERPARAMETERS)
-    base = dataclasses.replace(configs[0], **dict.fromkeys(names))
+    def rest(config: LLCConfig) -> LLCConfig:
+        return dataclasses.replace(config, step_size=0.0, sampler_hyperparameters=())
+
+    base = rest(configs[0])
     for config in configs[1:]:
-        if dataclasses.replace(config, **dict.fromkeys(names)) != base:
-            raise ValueError(
+        if rest(config) != base:
+            raise ConfigError(
                 "a batch runs configs that differ only in step size and sampler "
                 "hyperparameters; these differ elsewhere"
             )
-
-
-class Traces:
-    """The recorded losses and the running estimate of ``C`` chains, filled chunk by chunk.
-
-    ``running[c, t] = n*beta * (mean_{B <= s <= t} L_s^c - L_n(w*))`` (NaN for ``t < B``) is
-    extended from a per-chain running sum, so each chunk costs time in its own length only.
-    Entries before ``steps_done`` never change again: results hold views, not copies.
-    """
-
-    def __init__(self, config: Any, chains: int, loss_at_teacher: float) -> None:
-        """``config`` gives ``steps``, ``burn_in_steps`` and ``nbeta`` (an :class:`LLCConfig`
-        or a :class:`llc_explorer.surface_sampling.SurfaceConfig`)."""
-        shape = (chains, config.steps)
-        self.loss = np.full(shape, np.nan, np.float32)
-        self.acceptance = np.full(shape, np.nan, np.float32)
-        self.running = np.full(shape, np.nan)
-        self.burn_in = config.burn_in_steps
-        self.nbeta = config.nbeta
-        self.loss0 = loss_at_teacher
-        self.total = np.zeros(chains)
-
-    def extend(self, start: int, losses: np.ndarray, acceptance: np.ndarray) -> None:
-        """Record ``losses`` and MALA ``acceptance`` (chains x k each) as steps
-        ``start .. start + k - 1``."""
-        stop = start + losses.shape[1]
-        self.loss[:, start:stop] = losses
-        self.acceptance[:, start:stop] = acceptance
-        first = max(start, self.burn_in)
-        if first >= stop:
-            return
-        sums = self.total[:, None] + np.cumsum(losses[:, first - start :], axis=1, dtype=float)
-        counts = np.arange(first - self.burn_in + 1, stop - self.burn_in + 1)
-        self.running[:, first:stop] = self.nbeta * (sums / counts - self.loss0)
-        self.total = sums[:, -1]
-
-
-class ChainEstimate(NamedTuple):
-    """The estimate over chains: per chain (NaN for a diverged one), and the mean, standard
-    deviation (``ddof=1``) and standard error ``std / sqrt(C)`` over the others."""
-
-    per_chain: np.ndarray
-    mean: float
-    std: float
-    stderr: float
-    diverged: list[tuple[int, int]]
-
-    @classmethod
-    def of(cls, latest: np.ndarray, diverged_at: np.ndarray) -> ChainEstimate:
-        """From each chain's latest running estimate and its ``diverged_at`` (-1: alive);
-        ``diverged`` lists ``(chain, step)`` pairs."""
-        diverged = [(int(c), int(s)) for c, s in enumerate(diverged_at) if s >= 0]
-        per_chain = np.array(latest, np.float64)
-        per_chain[[c for c, _ in diverged]] = np.nan
-        good = per_chain[np.isfinite(per_chain)]
-        mean = float(good.mean()) if good.size else math.nan
-        std = float(good.std(ddof=1)) if good.size > 1 else math.nan
-        stderr = std / math.sqrt(good.size) if good.size > 1 else math.nan
-        return cls(per_chain, mean, std, stderr, diverged)
 
 
 def summarize(
@@ -361,38 +296,37 @@ def stream_batch(
     potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), problem.teacher)
     _, _, chain_key = problem_keys(config.seed)
     keys = jnp.tile(jax.random.split(chain_key, config.chains), len(configs))
-    hyper = chain_hyperparameters(configs)
-    state = shard_chains(init_chains(config.sampler, problem.teacher, hyper, keys=keys))
+    sampler = get_sampler(config.sampler)
+    hyper = chain_hyperparameters(sampler, configs)
+    state = shard_chains(init_chains(sampler, problem.teacher, hyper, keys=keys))
     traces = Traces(config, keys.shape[0], problem.loss_at_teacher)
     groups = [slice(k * config.chains, (k + 1) * config.chains) for k in range(len(configs))]
-    total = jnp.int32(config.steps)
-    static = (config.sampler, MinibatchGradient(config.batch_size), chunk, False)
     running = np.array([c.step_size for c in configs])
-    run_seconds = compile_seconds = 0.0
-    for start in range(0, config.steps, chunk):
+
+    def scheduled(start: int, state: ChainState) -> ChainState:
+        nonlocal running
         wanted = schedule.for_chunk(start)
         if not np.array_equal(wanted, running):
             state, running = with_step_sizes(state, wanted, config.chains), wanted
-        args = (state, problem.data, potential, jnp.int32(start), total)
-        compiled, seconds = CHUNKS.get(static, args)
-        compile_seconds += seconds
-        began = time.perf_counter()
-        state, losses, acceptance, _ = compiled(*args)
-        losses = np.asarray(losses)
-        run_seconds += time.perf_counter() - began
-        done = min(start + chunk, config.steps)
-        acceptance = np.asarray(acceptance)[:, : done - start]
-        traces.extend(start, losses[:, : done - start], acceptance)
-        diverged_at = np.asarray(state.diverged_at)
+        return state
+
+    chunks = run_chains(
+        sampler, MinibatchGradient(config.batch_size), problem.data, potential, state,
+        steps=config.steps, chunk_size=chunk, before_chunk=scheduled,
+    )  # fmt: skip
+    for part in chunks:
+        traces.extend(part.start, part.losses, part.acceptance)
+        diverged_at = np.asarray(part.state.diverged_at)
         if target_acceptance is not None:
-            schedule.observe(start, group_acceptance(acceptance, len(configs)), done, chunk)
+            accepted = group_acceptance(part.acceptance, len(configs))
+            schedule.observe(part.start, accepted, part.stop, chunk)
             configs = [
                 dataclasses.replace(c, step_size=float(e))
                 for c, e in zip(configs, schedule.base, strict=True)
             ]
         yield [
-            summarize(c, problem, traces, g, diverged_at[g], done, run_seconds, compile_seconds,
-                      schedule.calibration(k))
+            summarize(c, problem, traces, g, diverged_at[g], part.stop, part.run_seconds,
+                      part.compile_seconds, schedule.calibration(k))
             for k, (c, g) in enumerate(zip(configs, groups, strict=True))
         ]  # fmt: skip
 
@@ -451,5 +385,4 @@ def estimate_llc(widths, rank, **settings: Any) -> LLCResult:
     raise ``ValueError`` before anything runs; diverging chains are reported in the result,
     never raised.
     """
-    (result,) = deque(stream_llc(widths, rank, **settings), maxlen=1)
-    return result
+    return last(stream_llc(widths, rank, **settings))

@@ -30,6 +30,7 @@ import jax
 import numpy as np
 
 from llc_explorer.dln import TEACHERS, check_teacher, subproduct_ranks, widths_of
+from llc_explorer.errors import ConfigError
 from llc_explorer.truth import LearningCoefficient, dln_llc, validate_widths
 
 Ranks = Mapping[tuple[int, int], int]
@@ -51,7 +52,7 @@ def two_layer_llc(widths: Sequence[int], k1: int, k2: int, rank: int) -> Learnin
         and rank >= k1 + k2 - h1
     )
     if not consistent:
-        raise ValueError(
+        raise ConfigError(
             f"no true parameter of widths {h0},{h1},{h2} has layer ranks {k1}, {k2} and "
             f"product rank {rank}"
         )

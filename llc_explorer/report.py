@@ -21,6 +21,7 @@ from bokeh.palettes import Category10
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
+from llc_explorer.errors import ConfigError
 from llc_explorer.summary import (
     abs_error,
     failed,
@@ -106,5 +107,5 @@ def build_report(rows: list[dict[str, Any]]) -> Any:
 def write_report(rows: list[dict[str, Any]], path: Path) -> None:
     """Write the report to ``path`` as one HTML file with BokehJS inlined."""
     if not rows:
-        raise ValueError("no results rows to report")
+        raise ConfigError("no results rows to report")
     path.write_text(file_html(build_report(rows), resources=INLINE, title="llc_explorer sweep"))

@@ -5,7 +5,8 @@ Each sampler reads like an optax transformation: a factory returns a :class:`Sam
 ``update(params, state, loss_grad, potential, hyper, *, key)`` returns the next parameters
 and state. An update knows only the position, the minibatch loss gradient ``g_t``, the
 potential it samples and the step size; where the gradient comes from and how chains are run
-is the estimator's business (:mod:`llc_explorer.estimator`).
+is the chain runner's business (:mod:`llc_explorer.chains`); what else the package knows
+about each sampler (defaults, ranges, controls) is its spec in :mod:`llc_explorer.registry`.
 
 Notation (spec section 4): ``U'_t = n*beta * g_t + gamma * (w_t - w*)``, ``eta_t ~ N(0, I)``,
 ``eps`` the step size, every product elementwise. Every hyperparameter, the step size
@@ -133,7 +134,7 @@ def sgld() -> Sampler:
 
 
 class RMSPropSGLDHyper(NamedTuple):
-    """RMSPropSGLD hyperparameters: ``bias_correction`` is 1.0 (on) or 0.0 (off)."""
+    """RMSPropSGLD hyperparameters: ``bias_correction`` is on (1) or off (0)."""
 
     step_size: Array
     b2: Array
@@ -142,7 +143,7 @@ class RMSPropSGLDHyper(NamedTuple):
 
 
 class AdamSGLDHyper(NamedTuple):
-    """AdamSGLD hyperparameters: ``bias_correction`` is 1.0 (on) or 0.0 (off)."""
+    """AdamSGLD hyperparameters: ``bias_correction`` is on (1) or off (0)."""
 
     step_size: Array
     b1: Array
@@ -151,9 +152,15 @@ class AdamSGLDHyper(NamedTuple):
     bias_correction: Array
 
 
-class PreconditionedState(NamedTuple):
-    """Step count ``t``, first moment ``m`` (AdamSGLD only; zeros for RMSPropSGLD) and
-    second moment ``v`` of the loss gradient."""
+class RMSPropState(NamedTuple):
+    """Step count ``t`` and second moment ``v`` of the loss gradient."""
+
+    count: Array
+    v: Params
+
+
+class AdamState(NamedTuple):
+    """Step count ``t``, first moment ``m`` and second moment ``v`` of the loss gradient."""
 
     count: Array
     m: Params
@@ -165,56 +172,63 @@ def debias(moment: Array, decay: Array, count: Array, bias_correction: Array) ->
     return moment / jnp.where(bias_correction > 0, 1 - decay ** count.astype(decay.dtype), 1.0)
 
 
-def preconditioned_sgld(use_momentum: bool) -> Sampler:
-    """pSGLD (Li et al. 2016) with RMSProp statistics; with ``use_momentum``, AdamSGLD.
+def second_moment(v: Params, loss_grad: Params, b2: Array) -> Params:
+    """``v_t = b2 v_{t-1} + (1 - b2) g_t^2``."""
+    return jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, v, loss_grad)
 
-    ``v_t = b2 v_{t-1} + (1 - b2) g_t^2``, ``P_t = 1 / (sqrt(vhat_t) + a)``,
-    ``w_{t+1} = w_t - (eps/2) P_t D_t + sqrt(eps P_t) eta_t`` where ``D_t = U'_t`` (RMSProp)
-    or ``n*beta * mhat_t + gamma (w_t - w*)`` with ``m_t = b1 m_{t-1} + (1 - b1) g_t`` (Adam).
+
+def rmsprop_metric(state: RMSPropState | AdamState, hyper: Any) -> Params:
+    """``P_t = 1 / (sqrt(vhat_t) + a)`` from the state after step ``t``."""
+    return jax.tree.map(
+        lambda v: 1 / (jnp.sqrt(debias(v, hyper.b2, state.count, hyper.bias_correction)) + hyper.a),
+        state.v,
+    )
+
+
+def preconditioned_move(params, drift, precond, hyper, key) -> Params:
+    """``w_{t+1} = w_t - (eps/2) P_t D_t + sqrt(eps P_t) eta_t``."""
+    drift = jax.tree.map(jnp.multiply, precond, drift)
+    step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, precond)
+    return tree_add(params, step)
+
+
+def rmsprop_sgld() -> Sampler:
+    """RMSPropSGLD, pSGLD (Li et al. 2016): ``v_t = b2 v_{t-1} + (1 - b2) g_t^2``,
+    ``P_t = 1 / (sqrt(vhat_t) + a)``, ``w_{t+1} = w_t - (eps/2) P_t U'_t + sqrt(eps P_t) eta_t``.
+    """
+
+    def init(params, hyper):
+        del hyper
+        return RMSPropState(jnp.zeros((), jnp.int32), jax.tree.map(jnp.zeros_like, params))
+
+    def update(params, state, loss_grad, potential, hyper, *, key):
+        new = RMSPropState(state.count + 1, second_moment(state.v, loss_grad, hyper.b2))
+        drift = potential_gradient(params, loss_grad, potential)
+        return preconditioned_move(params, drift, rmsprop_metric(new, hyper), hyper, key), new
+
+    return Sampler(init, update, RMSPropSGLDHyper, rmsprop_metric)
+
+
+def adam_sgld() -> Sampler:
+    """AdamSGLD: RMSPropSGLD's ``P_t`` with the drift ``D_t = n*beta * mhat_t + gamma (w_t - w*)``,
+    ``m_t = b1 m_{t-1} + (1 - b1) g_t``: ``w_{t+1} = w_t - (eps/2) P_t D_t + sqrt(eps P_t) eta_t``.
+    Its drift is not ``U'``, so the move is not a MALA proposal (no ``metric``).
     """
 
     def init(params, hyper):
         del hyper
         zeros = jax.tree.map(jnp.zeros_like, params)
-        return PreconditionedState(jnp.zeros((), jnp.int32), zeros, zeros)
-
-    def metric(state: PreconditionedState, hyper: Any) -> Params:
-        """``P_t = 1 / (sqrt(vhat_t) + a)`` from the state after step ``t``."""
-        return jax.tree.map(
-            lambda v: (
-                1 / (jnp.sqrt(debias(v, hyper.b2, state.count, hyper.bias_correction)) + hyper.a)
-            ),
-            state.v,
-        )
+        return AdamState(jnp.zeros((), jnp.int32), zeros, zeros)
 
     def update(params, state, loss_grad, potential, hyper, *, key):
         count = state.count + 1
-        v = jax.tree.map(lambda v, g: hyper.b2 * v + (1 - hyper.b2) * g * g, state.v, loss_grad)
-        precond = metric(PreconditionedState(count, state.m, v), hyper)
-        if use_momentum:
-            m = jax.tree.map(lambda m, g: hyper.b1 * m + (1 - hyper.b1) * g, state.m, loss_grad)
-            mhat = jax.tree.map(lambda m: debias(m, hyper.b1, count, hyper.bias_correction), m)
-            drift = potential_gradient(params, mhat, potential)
-        else:
-            m = state.m
-            drift = potential_gradient(params, loss_grad, potential)
-        drift = jax.tree.map(jnp.multiply, precond, drift)
-        step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, precond)
-        return tree_add(params, step), PreconditionedState(count, m, v)
+        m = jax.tree.map(lambda m, g: hyper.b1 * m + (1 - hyper.b1) * g, state.m, loss_grad)
+        new = AdamState(count, m, second_moment(state.v, loss_grad, hyper.b2))
+        mhat = jax.tree.map(lambda m: debias(m, hyper.b1, count, hyper.bias_correction), m)
+        drift = potential_gradient(params, mhat, potential)
+        return preconditioned_move(params, drift, rmsprop_metric(new, hyper), hyper, key), new
 
-    if use_momentum:  # the drift uses mhat, not U': the move is not a MALA proposal
-        return Sampler(init, update, AdamSGLDHyper)
-    return Sampler(init, update, RMSPropSGLDHyper, metric)
-
-
-def rmsprop_sgld() -> Sampler:
-    """RMSPropSGLD (spec section 4)."""
-    return preconditioned_sgld(use_momentum=False)
-
-
-def adam_sgld() -> Sampler:
-    """AdamSGLD (spec section 4)."""
-    return preconditioned_sgld(use_momentum=True)
+    return Sampler(init, update, AdamSGLDHyper)
 
 
 # --------------------------------------------------------------------------------------------
@@ -287,20 +301,3 @@ def sgnht() -> Sampler:
         return tree_add(params, momentum), SGNHTState(momentum, xi)
 
     return Sampler(init, update, SGNHTHyper)
-
-
-SAMPLERS: dict[str, Callable[[], Sampler]] = {
-    "sgld": sgld,
-    "rmsprop_sgld": rmsprop_sgld,
-    "adam_sgld": adam_sgld,
-    "sghmc": sghmc,
-    "sgnht": sgnht,
-}
-"""The registry: sampler name -> factory. Tests and the CLI iterate over it."""
-
-
-def get_sampler(name: str) -> Sampler:
-    """The sampler registered under ``name``; ``ValueError`` listing the choices otherwise."""
-    if name not in SAMPLERS:
-        raise ValueError(f"sampler must be one of {', '.join(SAMPLERS)}; got {name!r}")
-    return SAMPLERS[name]()

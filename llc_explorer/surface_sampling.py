@@ -10,7 +10,6 @@ section 3. The result carries the exact ``lambda`` and the finite-temperature va
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.chains import CHUNKS, init_chains
+from llc_explorer.chains import chain_hyperparameters, init_chains, last, run_chains
 from llc_explorer.config import (
     SamplerRun,
     check_float,
@@ -27,21 +26,13 @@ from llc_explorer.config import (
     check_run_length,
     sampler_settings,
 )
-from llc_explorer.estimator import ChainEstimate, Traces, chain_hyperparameters
+from llc_explorer.errors import ConfigError
 from llc_explorer.problem import problem_keys
+from llc_explorer.registry import get_sampler
 from llc_explorer.samplers import Potential
 from llc_explorer.surfaces import SurfaceGradient, get_surface, tempered_llc
+from llc_explorer.traces import ChainEstimate, Traces
 from llc_explorer.truth import LearningCoefficient
-
-SURFACE_SAMPLER_DEFAULTS: dict[str, dict[str, float]] = {
-    "sgld": {"step_size": 3e-5},
-    "rmsprop_sgld": {"step_size": 3e-6, "b2": 0.9999, "a": 0.1, "bias_correction": 1.0},
-    "adam_sgld": {"step_size": 1e-6, "b1": 0.9, "b2": 0.9999, "a": 0.1, "bias_correction": 1.0},
-    "sghmc": {"step_size": 3e-5, "friction": 0.1},
-    "sgnht": {"step_size": 3e-5, "diffusion": 0.01},
-}
-"""Default hyperparameters per sampler on the surfaces (n*beta = 1000, gamma = 1): chosen by
-``benchmarks/surface_defaults.py`` (see the README's Playground section)."""
 
 MAX_RECORDED = 20_000_000
 """Most chain-steps a surface run records (20 bytes each: position, loss, running estimate)."""
@@ -96,10 +87,10 @@ def make_surface_config(
     ``steps``.
     """
     get_surface(surface)
-    own = sampler_settings(sampler, step_size, hyperparameters, SURFACE_SAMPLER_DEFAULTS)
+    step_size, own = sampler_settings(sampler, step_size, hyperparameters, surface=True)
     chains, steps, burn_in = check_run_length(chains, steps, burn_in)
     if chains * steps > MAX_RECORDED:
-        raise ValueError(
+        raise ConfigError(
             f"chains x steps = {chains * steps:,} is over the {MAX_RECORDED:,} positions a "
             "surface run records; lower chains or steps"
         )
@@ -114,7 +105,8 @@ def make_surface_config(
         burn_in=burn_in,
         seed=check_int("seed", seed, 0, 2**32 - 1),
         chunk_size=min(check_int("chunk_size", chunk_size, 1, MAX_CHUNK), steps),
-        **own,
+        step_size=step_size,
+        sampler_hyperparameters=own,
     )
 
 
@@ -167,37 +159,35 @@ def stream_surface(config: SurfaceConfig) -> Iterator[SurfaceResult]:
     center = jnp.zeros(2, jnp.float32)
     potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), center)
     keys = jax.random.split(problem_keys(config.seed)[2], config.chains)
-    state = init_chains(config.sampler, center, chain_hyperparameters([config]), keys=keys)
+    sampler = get_sampler(config.sampler)
+    hyper = chain_hyperparameters(sampler, [config])
+    state = init_chains(sampler, center, hyper, keys=keys)
     traces = Traces(config, config.chains, 0.0)
     path = np.zeros((config.chains, config.steps, 2), np.float32)
-    static = (config.sampler, SurfaceGradient(config.surface), config.chunk_size, True)
-    sigma, total = jnp.float32(config.noise), jnp.int32(config.steps)
-    compile_seconds = 0.0
-    for start in range(0, config.steps, config.chunk_size):
-        args = (state, sigma, potential, jnp.int32(start), total)
-        compiled, seconds = CHUNKS.get(static, args)
-        compile_seconds += seconds
-        state, losses, acceptance, positions = compiled(*args)
-        done = min(start + config.chunk_size, config.steps)
-        traces.extend(
-            start, np.asarray(losses)[:, : done - start], np.asarray(acceptance)[:, : done - start]
-        )
-        path[:, start:done] = np.asarray(positions)[:, : done - start]
+    chunks = run_chains(
+        sampler, SurfaceGradient(config.surface), jnp.float32(config.noise), potential, state,
+        steps=config.steps, chunk_size=config.chunk_size, record_path=True,
+    )  # fmt: skip
+    for part in chunks:
+        traces.extend(part.start, part.losses, part.acceptance)
+        path[:, part.start : part.stop] = part.path
+        done = part.stop
         yield SurfaceResult(
             config=config,
             truth=surface.truth,
             tempered_llc=tempered,
-            estimate=ChainEstimate.of(traces.running[:, done - 1], np.asarray(state.diverged_at)),
+            estimate=ChainEstimate.of(
+                traces.running[:, done - 1], np.asarray(part.state.diverged_at)
+            ),
             loss_trace=traces.loss[:, :done],
             running_llc=traces.running[:, :done],
             path=path[:, :done],
             steps_done=done,
-            compile_seconds=compile_seconds,
+            compile_seconds=part.compile_seconds,
         )
 
 
 def estimate_surface_llc(surface: str = "dln", **settings: Any) -> SurfaceResult:
     """Estimate the LLC of a two-parameter surface (``"dln"``, ``"crossing"``,
     ``"regular"``, ``"quartic"``) with the settings of :func:`make_surface_config`."""
-    (result,) = deque(stream_surface(make_surface_config(surface, **settings)), maxlen=1)
-    return result
+    return last(stream_surface(make_surface_config(surface, **settings)))

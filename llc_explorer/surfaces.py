@@ -33,6 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from llc_explorer.errors import ConfigError
 from llc_explorer.truth import LearningCoefficient, dln_llc
 
 Loss = Callable[[Any, Any], Any]
@@ -53,7 +54,7 @@ def normal_crossing_llc(powers: Sequence[int]) -> LearningCoefficient:
     """``K = prod_j w_j^(2 k_j)`` (``k_j = powers[j] >= 0``, not all 0) with a prior that is
     positive at 0: ``lambda = min_{k_j > 0} 1/(2 k_j)``, ``m = #{j : 1/(2 k_j) = lambda}``."""
     if not powers or any(k < 0 for k in powers) or not any(powers):
-        raise ValueError(f"powers must be non-negative ints, not all 0; got {list(powers)}")
+        raise ConfigError(f"powers must be non-negative ints, not all 0; got {list(powers)}")
     poles = [Fraction(1, 2 * k) for k in powers if k > 0]
     llc = min(poles)
     return LearningCoefficient(llc, poles.count(llc))
@@ -64,7 +65,7 @@ def radial_llc(dim: int, power: int) -> LearningCoefficient:
     volume of ``{K < t}`` is a ball of radius ``t^(1/(2k))``, so it scales as
     ``t^(dim/(2k))``)."""
     if dim < 1 or power < 1:
-        raise ValueError(f"dim and power must be positive ints; got {dim}, {power}")
+        raise ConfigError(f"dim and power must be positive ints; got {dim}, {power}")
     return LearningCoefficient(Fraction(dim, 2 * power), 1)
 
 
@@ -107,7 +108,7 @@ SURFACES: dict[str, Surface] = {
 def get_surface(name: str) -> Surface:
     """The surface registered under ``name``; ``ValueError`` listing the choices otherwise."""
     if name not in SURFACES:
-        raise ValueError(f"surface must be one of {', '.join(SURFACES)}; got {name!r}")
+        raise ConfigError(f"surface must be one of {', '.join(SURFACES)}; got {name!r}")
     return SURFACES[name]
 
 
@@ -132,7 +133,7 @@ def tempered_llc(name: str, nbeta: float, gamma: float) -> float:
     ``~ (n*beta)^(-1/2)`` along the axes.
     """
     if not (math.isfinite(nbeta) and nbeta > 0 and math.isfinite(gamma) and gamma > 0):
-        raise ValueError(f"nbeta and gamma must be finite and > 0; got {nbeta}, {gamma}")
+        raise ConfigError(f"nbeta and gamma must be finite and > 0; got {nbeta}, {gamma}")
     loss = get_surface(name).loss
     u = np.linspace(math.log(1e-12), math.log(12 / math.sqrt(gamma)), QUADRATURE_POINTS)
     w = np.exp(u)

@@ -24,6 +24,7 @@ import jax
 
 from llc_explorer.architectures import random_architectures, size_class
 from llc_explorer.config import WARMUP_FACTOR, LLCConfig, make_config
+from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import stream_batch
 from llc_explorer.truth import validate_rank, validate_widths
 
@@ -111,16 +112,16 @@ def make_spec(
     """
     samplers = tuple(samplers)
     if not samplers:
-        raise ValueError("samplers: give at least one (--samplers sgld,...)")
+        raise ConfigError("samplers: give at least one (--samplers sgld,...)")
     step_sizes = tuple(float(s) for s in step_sizes)
     if not step_sizes:
-        raise ValueError("step sizes: give at least one (--step-sizes 1e-7,1e-6,...)")
+        raise ConfigError("step sizes: give at least one (--step-sizes 1e-7,1e-6,...)")
     listed = [validate_widths(tuple(w)) for w in widths]
     if listed and size_class_name is not None:
-        raise ValueError("give either widths or a size class, not both")
+        raise ConfigError("give either widths or a size class, not both")
     if listed:
         if rank is None:
-            raise ValueError("rank is required with listed widths")
+            raise ConfigError("rank is required with listed widths")
         architectures = tuple((w, validate_rank(rank, w), None) for w in listed)
     elif size_class_name is not None:
         size = size_class(size_class_name)
@@ -128,7 +129,7 @@ def make_spec(
             (a.widths, a.rank, size) for a in random_architectures(size, archs, seed=arch_seed)
         )
     else:
-        raise ValueError("give widths (with rank) or a size class")
+        raise ConfigError("give widths (with rank) or a size class")
     spec = SweepSpec(samplers, step_sizes, architectures, **shared)
     for run in {(r.sampler, r.step_size, r.widths, r.rank): r for r in spec.runs()}.values():
         run.config()
@@ -140,7 +141,7 @@ def load_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"cannot read sweep config {path}: {exc}") from None
+        raise ConfigError(f"cannot read sweep config {path}: {exc}") from None
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -148,9 +149,9 @@ def parse_shard(text: str) -> tuple[int, int]:
     try:
         index, count = (int(part) for part in text.split("/"))
     except ValueError:
-        raise ValueError(f"shard must look like I/N (for example 0/4), got {text!r}") from None
+        raise ConfigError(f"shard must look like I/N (for example 0/4), got {text!r}") from None
     if not 0 <= index < count:
-        raise ValueError(f"shard I/N needs 0 <= I < N, got {text!r}")
+        raise ConfigError(f"shard I/N needs 0 <= I < N, got {text!r}")
     return index, count
 
 
@@ -176,14 +177,14 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
             try:
                 lines = file.read_text().splitlines(keepends=True)
             except OSError as exc:
-                raise ValueError(f"cannot read results file {file}: {exc}") from None
+                raise ConfigError(f"cannot read results file {file}: {exc}") from None
             for number, line in enumerate(lines, 1):
                 if not line.endswith("\n"):
                     break
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError:
-                    raise ValueError(f"{file}:{number} is not a JSON results row") from None
+                    raise ConfigError(f"{file}:{number} is not a JSON results row") from None
     return rows
 
 
@@ -254,7 +255,7 @@ def lock_shard(out: Path, index: int, count: int) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise ValueError(
+        raise ConfigError(
             f"another sweep is writing shard {index}/{count} in {out}; wait for it or use "
             "another --out or --shard"
         ) from None

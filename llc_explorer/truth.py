@@ -26,6 +26,8 @@ from itertools import combinations, pairwise
 from numbers import Integral
 from typing import NamedTuple
 
+from llc_explorer.errors import ConfigError
+
 
 class LearningCoefficient(NamedTuple):
     """The exact learning coefficient ``llc`` and its multiplicity."""
@@ -37,17 +39,17 @@ class LearningCoefficient(NamedTuple):
 def validate_widths(widths: Sequence[int]) -> tuple[int, ...]:
     """Return ``widths`` as a tuple of ints, or raise ``ValueError`` naming the problem."""
     if isinstance(widths, str | bytes) or not isinstance(widths, Sequence):
-        raise ValueError(
+        raise ConfigError(
             f"widths must be a sequence of at least 2 positive ints (input to output), "
             f"got {widths!r}"
         )
     if len(widths) < 2:
-        raise ValueError(
+        raise ConfigError(
             f"widths must list at least 2 layer widths (input and output), got {len(widths)}"
         )
     for j, h in enumerate(widths):
         if isinstance(h, bool) or not isinstance(h, Integral) or h < 1:
-            raise ValueError(f"widths[{j}] must be a positive int (>= 1), got {h!r}")
+            raise ConfigError(f"widths[{j}] must be a positive int (>= 1), got {h!r}")
     return tuple(int(h) for h in widths)
 
 
@@ -55,7 +57,7 @@ def validate_rank(rank: int, widths: Sequence[int]) -> int:
     """Return ``rank`` as an int, or raise ``ValueError`` if not in ``[0, min(widths)]``."""
     top = min(widths)
     if isinstance(rank, bool) or not isinstance(rank, Integral) or not 0 <= rank <= top:
-        raise ValueError(f"rank must be an int in [0, min(widths)] = [0, {top}], got {rank!r}")
+        raise ConfigError(f"rank must be an int in [0, min(widths)] = [0, {top}], got {rank!r}")
     return int(rank)
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from llc_explorer import dln_llc, estimate_llc, make_config, stream_llc
-from llc_explorer.config import SAMPLER_DEFAULTS
 from llc_explorer.estimator import stream_batch
+from llc_explorer.registry import REGISTRY
 
 FAST = {"n": 20_000, "chains": 8, "steps": 4000}
 DEFAULT_RUN = {"chains": 8}
@@ -46,7 +46,7 @@ def test_regular_model_gives_half_the_dimension():
     assert within_tolerance(result), (result.llc_mean, result.llc_stderr)
 
 
-@pytest.mark.parametrize("sampler", list(SAMPLER_DEFAULTS))
+@pytest.mark.parametrize("sampler", list(REGISTRY))
 @pytest.mark.parametrize(("widths", "rank"), [((5, 3, 5), 0), ((6, 4, 9, 5), 4)])
 def test_small_dlns_recover_the_exact_llc(widths, rank, sampler):
     result = estimate_llc(widths, rank, sampler=sampler, **DEFAULT_RUN)

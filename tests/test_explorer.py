@@ -12,8 +12,8 @@ import pytest
 
 from llc_explorer import Explorer, dln_llc, explore
 from llc_explorer.chains import TRACES
-from llc_explorer.config import SAMPLER_DEFAULTS
 from llc_explorer.explorer.model import MAX_POINTS, PLOT_LIMIT
+from llc_explorer.registry import REGISTRY
 
 SMALL = {
     "widths": "5,3,5",
@@ -202,11 +202,11 @@ def test_sampler_hyperparameters_shown_only_for_their_sampler(explorer: Explorer
         if explorer.controls[name].layout.display != "none"
     }
     assert shown == {"friction"}
-    assert explorer.controls["step_size"].value == SAMPLER_DEFAULTS["sghmc"]["step_size"]
+    assert explorer.controls["step_size"].value == REGISTRY["sghmc"].defaults["step_size"]
     explorer.controls["sampler"].value = "adam_sgld"
     assert explorer.controls["friction"].layout.display == "none"
     assert explorer.controls["b1"].layout.display != "none"
-    assert explorer.config is not None and explorer.config.b1 == 0.9
+    assert explorer.config is not None and explorer.config.hyperparameter("b1") == 0.9
 
 
 def test_sweep_fills_its_source_for_the_selected_samplers(explorer: Explorer) -> None:
@@ -218,7 +218,7 @@ def test_sweep_fills_its_source_for_the_selected_samplers(explorer: Explorer) ->
     assert len(sweep["step_size"]) + len(lost["step_size"]) == 14
     assert set(sweep["sampler"]) | set(lost["sampler"]) == {"sgld", "sghmc"}
     sizes = sorted(set(sweep["step_size"]) | set(lost["step_size"]))
-    center = SAMPLER_DEFAULTS["sgld"]["step_size"]  # sgld is chosen: the sweep centres here
+    center = REGISTRY["sgld"].defaults["step_size"]  # sgld is chosen: the sweep centres here
     assert sizes[0] == pytest.approx(center / 10**1.5)
     assert sizes[-1] == pytest.approx(center * 10**1.5)
     assert np.all(np.isfinite(numbers(explorer.sources["sweep"])))

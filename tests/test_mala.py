@@ -5,10 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from llc_explorer import estimate_llc
-from llc_explorer.chains import CHUNKS, init_chains
+from llc_explorer import estimate_llc, get_sampler
+from llc_explorer.chains import CHUNKS, chain_hyperparameters, init_chains
 from llc_explorer.config import make_config
-from llc_explorer.estimator import chain_hyperparameters
 from llc_explorer.gradients import MinibatchGradient
 from llc_explorer.problem import build_problem, problem_keys
 from llc_explorer.samplers import Potential
@@ -23,10 +22,11 @@ def chunk_with_path(sampler, steps=64, **hyper):
     problem = build_problem(config.widths, config.rank, n=config.n, seed=0)
     center = problem.teacher
     keys = jax.random.split(problem_keys(1)[2], 2)
-    state = init_chains(sampler, center, chain_hyperparameters([config]), keys=keys)
+    runner = get_sampler(sampler)
+    state = init_chains(runner, center, chain_hyperparameters(runner, [config]), keys=keys)
     potential = Potential(jnp.float32(0.0), jnp.float32(GAMMA), center)
     args = (state, problem.data, potential, jnp.int32(0), jnp.int32(steps))
-    compiled, _ = CHUNKS.get((sampler, MinibatchGradient(10), steps, True), args)
+    compiled, _ = CHUNKS.get((runner, MinibatchGradient(10), steps, True), args)
     _, _, accepted, path = compiled(*args)
     flat = np.concatenate(
         [np.asarray(w, np.float64).reshape(2, steps, -1) for w in jax.tree.leaves(path)], axis=2

@@ -58,7 +58,7 @@ def test_compare_mode_runs_two_samplers_with_the_same_seed(app: Playground) -> N
     assert (left.config.sampler, right.config.sampler) == ("sgld", "sghmc")
     # Same noise: from w* (where the gradient is 0) SGLD moves sqrt(eps) eta, SGHMC
     # sqrt(alpha eps) eta with the same eta.
-    friction = right.config.friction
+    friction = right.config.hyperparameter("friction")
     np.testing.assert_allclose(right.path[:, 1], np.sqrt(friction) * left.path[:, 1], rtol=1e-5)
     assert not np.allclose(left.path[:, -1], right.path[:, -1])
     assert "sghmc" in app.plots.panels[1].surface_figure.title.text
@@ -144,4 +144,4 @@ def test_sampler_choice_restores_its_default_step_and_shows_its_hyperparameters(
     assert app.controls["friction"].layout.display is None
     assert app.controls["b2"].layout.display == "none"
     app.controls["sampler"].value = "rmsprop_sgld"
-    assert app.configs[0].b2 == 0.9999 and app.configs[0].friction is None
+    assert app.configs[0].hyperparameter("b2") == 0.9999 and app.configs[0].hyperparameter("friction") is None

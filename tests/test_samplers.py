@@ -5,9 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from llc_explorer import SAMPLERS, estimate_llc, get_sampler
+from llc_explorer import REGISTRY, estimate_llc, get_sampler
 from llc_explorer.chains import TRACES
-from llc_explorer.config import SAMPLER_DEFAULTS
 from llc_explorer.data import make_dataset
 from llc_explorer.dln import make_teacher
 from llc_explorer.gradients import minibatch_loss_and_grad
@@ -16,7 +15,7 @@ from llc_explorer.samplers import Potential
 
 def hyper(name, **values):
     """The sampler's hyperparameters: its defaults, overridden by ``values``, as float32."""
-    merged = {**SAMPLER_DEFAULTS[name], **values}
+    merged = {**REGISTRY[name].defaults, **values}
     cls = get_sampler(name).hyperparams
     return cls(**{f: jnp.float32(merged[f]) for f in cls._fields})
 
@@ -77,7 +76,7 @@ STATIONARY = {
 }
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", list(REGISTRY))
 def test_stationary_variance_on_gaussian_potential(name):
     """n*beta = 0 leaves ``(gamma/2)||w - w*||^2``: the stationary variance is ``1/gamma``.
 
@@ -118,7 +117,7 @@ def test_stationary_variance_on_gaussian_potential(name):
     assert variance == pytest.approx(1 / gamma, rel=0.05), variance
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", list(REGISTRY))
 def test_pytree_structure_is_preserved(name):
     sampler = get_sampler(name)
     hp = hyper(name)
@@ -151,15 +150,19 @@ def test_unknown_sampler_lists_the_choices():
         get_sampler("hmc")
 
 
-@pytest.mark.parametrize("name", list(SAMPLERS))
+@pytest.mark.parametrize("name", list(REGISTRY))
 def test_no_recompile_when_tuned_values_change(name):
     """Step size, gamma, n*beta, seed and the sampler's own values are traced, not static."""
-    step = SAMPLER_DEFAULTS[name]["step_size"]  # given: an automatic one runs shorter chunks
+    step = REGISTRY[name].defaults["step_size"]  # given: an automatic one runs shorter chunks
     common = {"sampler": name, "n": 500, "batch_size": 20, "chains": 2, "steps": 64}
     common["step_size"] = step
     estimate_llc([3, 4, 2], 1, **common)
     before = TRACES["count"]
-    own = {k: v * 0.5 for k, v in SAMPLER_DEFAULTS[name].items() if k != "step_size"}
+    own = {
+        k: (not v) if isinstance(v, bool) else v * 0.5
+        for k, v in REGISTRY[name].defaults.items()
+        if k != "step_size"
+    }
     for change in (
         {"step_size": step * 3},
         {"gamma": 2.5},

@@ -15,7 +15,7 @@ from llc_explorer.adaptation import (
     adapting_chunk_size,
 )
 from llc_explorer.cli import main
-from llc_explorer.config import SAMPLER_DEFAULTS
+from llc_explorer.registry import REGISTRY
 
 
 def test_dual_averaging_finds_the_step_size_of_the_target_acceptance():
@@ -56,7 +56,7 @@ def test_auto_run_reaches_the_target_acceptance_in_its_sampling_window():
     result = estimate_llc((8, 5, 6), 2, step_size="auto", steps=8000, seed=1)
     c = result.calibration
     assert result.step_size_source == "auto" and result.config.step_size == c.step_size
-    default = SAMPLER_DEFAULTS["rmsprop_sgld"]["step_size"]
+    default = REGISTRY["rmsprop_sgld"].defaults["step_size"]
     # The warm-up starts at 4 x the default, never steps above it, and aims at
     # WARMUP_ACCEPTANCE (here the ceiling holds it above); the sampling step then adapts until
     # the sampling window, never inside it.
@@ -94,7 +94,7 @@ def test_cli_auto_reports_its_choice(capsys):
     assert out["config"]["step_size"] == pytest.approx(chosen.step_size)
     assert out["step_size_calibration"]["acceptance"] == pytest.approx(chosen.acceptance.tolist())
     assert main([*argv, "--step-size", "auto"]) == 0
-    default = SAMPLER_DEFAULTS["rmsprop_sgld"]["step_size"]
+    default = REGISTRY["rmsprop_sgld"].defaults["step_size"]
     assert f"auto: {chosen.step_size:.3g} in the sampling window" in capsys.readouterr().out
     # auto is the default for RMSPropSGLD; a step size given is kept (and named).
     assert main([*argv, "--json"]) == 0

@@ -22,7 +22,8 @@ from scipy import integrate
 
 from llc_explorer import SURFACES, dln_llc, estimate_surface_llc, tempered_llc
 from llc_explorer.chains import TRACES
-from llc_explorer.surface_sampling import SURFACE_SAMPLER_DEFAULTS, make_surface_config
+from llc_explorer.registry import REGISTRY
+from llc_explorer.surface_sampling import make_surface_config
 from llc_explorer.surfaces import normal_crossing_llc, radial_llc
 from llc_explorer.truth import LearningCoefficient
 
@@ -105,7 +106,7 @@ def test_default_estimate_matches_the_exact_value(name: str) -> None:
     assert within_tolerance(result) == (True, True), (result.llc_mean, result.llc_stderr)
 
 
-@pytest.mark.parametrize("sampler", [s for s in SURFACE_SAMPLER_DEFAULTS if s != "sgld"])
+@pytest.mark.parametrize("sampler", [s for s in REGISTRY if s != "sgld"])
 def test_every_sampler_at_its_default_matches_on_the_singular_dln(sampler: str) -> None:
     result = estimate_surface_llc("dln", sampler=sampler)
     assert result.diverged_chains == [] and np.isfinite(result.path).all()

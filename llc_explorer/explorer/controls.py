@@ -12,10 +12,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from llc_explorer.config import SAMPLER_DEFAULTS, WARMUP_FACTOR
+from llc_explorer.config import WARMUP_FACTOR
 from llc_explorer.dln import TEACHERS
+from llc_explorer.errors import ConfigError
 from llc_explorer.explorer.model import ARCHITECTURE
-from llc_explorer.samplers import SAMPLERS
+from llc_explorer.registry import sampler_names
 from llc_explorer.ui.sampler_controls import (
     STYLE,
     SamplerControls,
@@ -42,7 +43,7 @@ class Controls:
     """
 
     def __init__(self) -> None:
-        self.sampler = SamplerControls(SAMPLER_DEFAULTS, "rmsprop_sgld", decades=(-10, -2))
+        self.sampler = SamplerControls("rmsprop_sgld", decades=(-10, -2))
         self.widgets: dict[str, widgets.ValueWidget] = {
             "input_width": int_text("input width", 10),
             "output_width": int_text("output width", 10),
@@ -66,7 +67,10 @@ class Controls:
             ),
             **self.sampler.widgets,
             "gamma": float_text("gamma", 1.0),
-            "nbeta": float_text("n·β (0 = n/log n)", 0.0),
+            "nbeta": widgets.Text(
+                value="", description="n·β", placeholder="blank: n / log n", layout=wide(),
+                style=STYLE,
+            ),
             "n": int_text("n (data points)", 100_000),
             "batch_size": int_text("batch size", 100),
             "chains": int_text("chains", 4),
@@ -87,7 +91,7 @@ class Controls:
         self.message = widgets.HTML()
         self.readout = widgets.HTML()
         self.sweep_samplers = widgets.SelectMultiple(
-            options=list(SAMPLERS), value=list(SAMPLERS), description="samplers", rows=5
+            options=sampler_names(), value=sampler_names(), description="samplers", rows=5
         )
         self.sweep_steps = int_text("steps per run", 2000)
         w = self.widgets
@@ -120,24 +124,28 @@ class Controls:
         )
         sweep_settings = widgets.VBox([self.sweep_steps, self.sweep])
         self.sweep_panel = widgets.HBox([self.sweep_samplers, sweep_settings])
-        self._defaults = self.values()
+        self._defaults = {k: w.value for k, w in self.widgets.items()}
 
     def values(self) -> dict[str, Any]:
-        """Every setting's current value by name (the slider left out: it mirrors step_size)."""
-        return {k: w.value for k, w in self.widgets.items() if k != "step_size_slider"}
+        """Every setting's current value by name: the chosen sampler's own hyperparameters
+        only, the slider left out (it mirrors step_size)."""
+        hidden = {"step_size_slider", *self.sampler.hyperparameters}
+        other = {k: w.value for k, w in self.widgets.items() if k not in hidden}
+        return {**other, **self.sampler.values()}
 
     def restore_defaults(self) -> None:
         """Put every setting back to its initial value."""
         self.widgets["sampler"].value = self._defaults["sampler"]
         for name, value in self._defaults.items():
-            self.widgets[name].value = value
+            if name != "step_size_slider":
+                self.widgets[name].value = value
 
     def set_values(self, **settings: Any) -> None:
         """Set widgets from ``estimate_llc`` keywords (``widths`` as a sequence of ints; None
         leaves a widget as it is). ``ValueError`` names a keyword with no widget."""
         unknown = sorted(set(settings) - set(self.widgets))
         if unknown:
-            raise ValueError(f"the explorer has no setting {', '.join(unknown)}")
+            raise ConfigError(f"the explorer has no setting {', '.join(unknown)}")
         if settings.get("sampler") is not None:  # first: choosing a sampler resets its step
             self.widgets["sampler"].value = settings["sampler"]
         widths = settings.pop("widths", None)
@@ -145,7 +153,7 @@ class Controls:
             self.set_widths(widths)
         for name, value in settings.items():
             if value is not None:
-                self.widgets[name].value = value
+                self.widgets[name].value = str(value) if name == "nbeta" else value
 
     def set_widths(self, widths: Sequence[int]) -> None:
         """Show ``widths`` in the simple widgets when its hidden layers share one width,

@@ -13,13 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from llc_explorer.config import (
-    SAMPLER_DEFAULTS,
-    WIDGET_HYPERPARAMETERS,
-    LLCConfig,
-    chunk_size_for,
-    make_config,
-)
+from llc_explorer.config import LLCConfig, chunk_size_for, make_config
+from llc_explorer.errors import ConfigError
 from llc_explorer.truth import num_params
 
 CHUNK_FLOPS = 5e8
@@ -44,16 +39,27 @@ SWEEP_DECADES = 1.5
 ARCHITECTURE = ("input_width", "output_width", "hidden_layers", "hidden_width")
 """The settings that build the widths when the free-form ``widths`` text is blank."""
 
+MAX_WIDTH = 100_000
+"""Widest layer the explorer accepts (checked before anything is allocated)."""
+
+MAX_LAYERS = 64
+"""Most hidden layers the explorer accepts."""
+
 
 def parse_widths(text: str) -> tuple[int, ...]:
     """``"10,20,20,10"`` -> ``(10, 20, 20, 10)``; ``ValueError`` names a malformed entry."""
     parts = [part.strip() for part in text.split(",")]
+    if len(parts) > MAX_LAYERS + 2:
+        raise ConfigError(f"widths: at most {MAX_LAYERS + 2} layers; got {len(parts)}")
     try:
-        return tuple(int(part) for part in parts)
+        widths = tuple(int(part) for part in parts)
     except ValueError:
-        raise ValueError(
+        raise ConfigError(
             f"widths must be comma-separated positive ints such as 10,20,20,10; got {text!r}"
         ) from None
+    if max(widths) > MAX_WIDTH:
+        raise ConfigError(f"widths: each at most {MAX_WIDTH:,}; got {max(widths):,}")
+    return widths
 
 
 def architecture(
@@ -62,37 +68,53 @@ def architecture(
     """The DLN widths: parsed from ``text`` when it is not blank, else built from the sizes."""
     if text.strip():
         return parse_widths(text)
-    if hidden_layers < 0:
-        raise ValueError(f"hidden layers must be at least 0; got {hidden_layers}")
+    if not 0 <= hidden_layers <= MAX_LAYERS:
+        raise ConfigError(f"hidden layers must be in [0, {MAX_LAYERS}]; got {hidden_layers:,}")
+    for name, width in (("input", input_width), ("output", output_width),
+                        ("hidden", hidden_width)):  # fmt: skip
+        if not 1 <= width <= MAX_WIDTH:
+            raise ConfigError(f"{name} width must be in [1, {MAX_WIDTH:,}]; got {width:,}")
     return (input_width, *(hidden_width,) * hidden_layers, output_width)
 
 
+def memory_parts(config: LLCConfig) -> dict[str, int]:
+    """Bytes a run needs, roughly, by what sets them: the data (float32, ``n`` x (input +
+    output width)), the recorded losses, MALA acceptances and running estimate (4 + 4 + 8 + 8
+    bytes per chain-step, with a working copy) and the chain states (4 copies of the
+    parameters per chain)."""
+    return {
+        "n or the input/output widths": 4 * config.n * (config.widths[0] + config.widths[-1]),
+        "steps or chains": 24 * config.chains * config.steps,
+        "the widths or chains": 4 * 4 * config.chains * num_params(config.widths),
+    }
+
+
 def memory_estimate(config: LLCConfig) -> int:
-    """Bytes a run needs, roughly: the data (float32), the recorded losses, MALA acceptances
-    and the running estimate (4 + 4 + 8 + 8 bytes per chain-step, with a working copy) and
-    chain states."""
-    data = 4 * config.n * (config.widths[0] + config.widths[-1])
-    traces = 24 * config.chains * config.steps
-    states = 4 * 4 * config.chains * num_params(config.widths)
-    return data + traces + states
+    """Bytes a run needs, roughly (the sum of :func:`memory_parts`)."""
+    return sum(memory_parts(config).values())
+
+
+def parse_nbeta(text: str) -> float | None:
+    """The n·β entry: blank -> ``None`` (the default ``n / log n``), else a number."""
+    if not text.strip():
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(
+            f"n·β must be a number > 0, or blank for n / log n; got {text!r}"
+        ) from None
 
 
 def build_config(values: Mapping[str, Any]) -> LLCConfig:
     """A validated config from the explorer's settings: ``estimate_llc`` keywords, with
     ``widths`` as free-form text and the sizes of ``ARCHITECTURE`` (see :func:`architecture`).
 
-    ``nbeta`` 0 means the default ``n / log n``; only the chosen sampler's hyperparameters
-    are passed on. ``ValueError`` names a bad setting, or gives the memory estimate when it
-    exceeds ``MEMORY_LIMIT``.
+    ``nbeta`` is text: blank means the default ``n / log n``. ``ConfigError`` names a bad
+    setting, or gives the memory estimate when it exceeds ``MEMORY_LIMIT``.
     """
     settings = dict(values)
-    sampler = settings["sampler"]
-    if sampler in SAMPLER_DEFAULTS:
-        for name in WIDGET_HYPERPARAMETERS:
-            if name not in SAMPLER_DEFAULTS[sampler]:
-                settings.pop(name, None)
-    if not settings.get("nbeta"):
-        settings["nbeta"] = None
+    settings["nbeta"] = parse_nbeta(settings["nbeta"])
     sizes = [settings.pop(name) for name in ARCHITECTURE]
     widths = architecture(*sizes, settings.pop("widths"))
     rank = settings.pop("rank")
@@ -101,11 +123,13 @@ def build_config(values: Mapping[str, Any]) -> LLCConfig:
         num_params(config.widths), config.chains, config.batch_size, flops=CHUNK_FLOPS, smallest=8
     )
     config = dataclasses.replace(config, chunk_size=chunk)
-    needed = memory_estimate(config)
+    parts = memory_parts(config)
+    needed = sum(parts.values())
     if needed > MEMORY_LIMIT:
-        raise ValueError(
+        largest = max(parts, key=parts.__getitem__)
+        raise ConfigError(
             f"this run needs about {needed / 2**20:,.0f} MiB, over the explorer's limit of "
-            f"{MEMORY_LIMIT / 2**20:,.0f} MiB; lower steps, chains or n"
+            f"{MEMORY_LIMIT / 2**20:,.0f} MiB; most of it for {largest}: lower those"
         )
     return config
 

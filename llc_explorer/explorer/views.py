@@ -31,11 +31,17 @@ from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.estimator import LLCResult
 from llc_explorer.explorer.model import kept_steps, mean_band, plottable
 from llc_explorer.local_truth import teacher_llc, truth_note
-from llc_explorer.samplers import SAMPLERS
+from llc_explorer.registry import sampler_names
 from llc_explorer.truth import dln_llc, num_params
 
 ALIVE, DIVERGED = "#2ca02c", "#d62728"
-SAMPLER_COLORS = dict(zip(SAMPLERS, Category10_10, strict=False))
+
+
+def sampler_color(name: str) -> str:
+    """A sampler's colour: its place in the registry's menu order, in Category10."""
+    names = sampler_names()
+    return Category10_10[names.index(name) % 10 if name in names else 9]
+
 
 EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
     "loss": ("xs", "ys", "chain", "color"),
@@ -133,7 +139,7 @@ def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
             "lower": [r.llc_mean - whisker(r) for r in finite],
             "upper": [r.llc_mean + whisker(r) for r in finite],
             "sampler": [r.config.sampler for r in finite],
-            "color": [SAMPLER_COLORS[r.config.sampler] for r in finite],
+            "color": [sampler_color(r.config.sampler) for r in finite],
             "diverged": [diverged(r) for r in finite],
         },
         "sweep_diverged": {

@@ -8,8 +8,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from llc_explorer.errors import ConfigError
 from llc_explorer.playground.model import SHARED
-from llc_explorer.surface_sampling import SURFACE_SAMPLER_DEFAULTS
 from llc_explorer.surfaces import SURFACES
 from llc_explorer.ui.sampler_controls import STYLE, SamplerControls, float_text, int_text, wide
 
@@ -29,10 +29,8 @@ class Controls:
     def __init__(self) -> None:
         decades = (-8, -1)
         self.samplers = [
-            SamplerControls(SURFACE_SAMPLER_DEFAULTS, "sgld", decades=decades),
-            SamplerControls(
-                SURFACE_SAMPLER_DEFAULTS, "rmsprop_sgld", decades=decades, label="compare with"
-            ),
+            SamplerControls("sgld", decades=decades, surface=True),
+            SamplerControls("rmsprop_sgld", decades=decades, surface=True, label="compare with"),
         ]
         self.widgets: dict[str, widgets.ValueWidget] = {
             "surface": widgets.Dropdown(
@@ -108,7 +106,7 @@ class Controls:
         with no widget."""
         unknown = sorted(set(settings) - set(self.widgets))
         if unknown:
-            raise ValueError(f"the playground has no setting {', '.join(unknown)}")
+            raise ConfigError(f"the playground has no setting {', '.join(unknown)}")
         for name in ("sampler", COMPARE_PREFIX + "sampler"):  # first: they reset the step
             if settings.get(name) is not None:
                 self.widgets[name].value = settings.pop(name)

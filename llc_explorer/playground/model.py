@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from llc_explorer.errors import ConfigError
 from llc_explorer.explorer.model import mean_band, plottable
 from llc_explorer.surface_sampling import SurfaceConfig, SurfaceResult, make_surface_config
 from llc_explorer.surfaces import get_surface
@@ -44,8 +45,8 @@ def build_configs(
     for own in samplers[1:]:
         try:
             configs.append(make_surface_config(**shared, **own))
-        except ValueError as exc:
-            raise ValueError(f"compare sampler: {exc}") from None
+        except ConfigError as exc:
+            raise ConfigError(f"compare sampler: {exc}") from None
     return configs
 
 

@@ -11,8 +11,7 @@ import math
 
 import ipywidgets as widgets
 
-from llc_explorer.config import WIDGET_HYPERPARAMETERS
-from llc_explorer.samplers import SAMPLERS
+from llc_explorer.registry import REGISTRY, get_spec, sampler_names
 
 STYLE = {"description_width": "130px"}
 """Room for every label, so the columns of controls line up."""
@@ -33,25 +32,32 @@ def float_text(description: str, value: float) -> widgets.FloatText:
     return widgets.FloatText(value=value, description=description, layout=wide(), style=STYLE)
 
 
+def shown_hyperparameters() -> tuple[str, ...]:
+    """Every hyperparameter that some registered sampler shows as a control."""
+    return tuple(dict.fromkeys(h for spec in REGISTRY.values() for h in spec.controls))
+
+
 class SamplerControls:
-    """``widgets``: ``sampler`` (dropdown), ``step_size_slider`` (log scale, 10^low ...
-    10^high), ``step_size`` (the exact value) and the ``WIDGET_HYPERPARAMETERS`` entries, with
-    defaults from ``defaults`` (sampler -> hyperparameter -> value); ``box`` lays them out.
+    """``widgets``: ``sampler`` (dropdown of the registered samplers), ``step_size_slider`` (log
+    scale, 10^low ... 10^high), ``step_size`` (the exact value) and one entry per hyperparameter
+    that a sampler shows (its spec's ``controls``), with the samplers' DLN defaults (or, with
+    ``surface``, their surface defaults); ``box`` lays them out.
     """
 
     def __init__(
         self,
-        defaults: dict[str, dict[str, float]],
         sampler: str,
         *,
         decades: tuple[int, int],
+        surface: bool = False,
         label: str = "sampler",
     ) -> None:
-        self.defaults = defaults
-        step = defaults[sampler]["step_size"]
+        self.surface = surface
+        step = self._defaults(sampler)["step_size"]
+        self.hyperparameters = shown_hyperparameters()
         self.widgets: dict[str, widgets.ValueWidget] = {
             "sampler": widgets.Dropdown(
-                options=list(SAMPLERS), value=sampler, description=label, layout=wide(),
+                options=sampler_names(), value=sampler, description=label, layout=wide(),
                 style=STYLE,
             ),
             "step_size_slider": widgets.FloatLogSlider(
@@ -59,7 +65,7 @@ class SamplerControls:
                 description="step size", readout_format=".1e", layout=wide(), style=STYLE,
             ),
             "step_size": float_text("step size (exact)", step),
-            **{name: float_text(name, self._default(name)) for name in WIDGET_HYPERPARAMETERS},
+            **{name: float_text(name, self._first_default(name)) for name in self.hyperparameters},
         }  # fmt: skip
         self.widgets["step_size_slider"].observe(self._slider_moved, "value")
         self.widgets["step_size"].observe(self._step_typed, "value")
@@ -67,13 +73,17 @@ class SamplerControls:
         self._show_hyperparameters(sampler)
         self.box = widgets.VBox(list(self.widgets.values()))
 
-    def _default(self, name: str) -> float:
-        return next(own[name] for own in self.defaults.values() if name in own)
+    def _defaults(self, sampler: str) -> dict:
+        spec = get_spec(sampler)
+        return dict(spec.surface_defaults if self.surface else spec.defaults)
+
+    def _first_default(self, name: str) -> float:
+        return next(self._defaults(s)[name] for s in REGISTRY if name in get_spec(s).controls)
 
     def values(self) -> dict[str, float | str]:
-        """The sampler, the exact step size and the chosen sampler's own hyperparameters."""
+        """The sampler, the exact step size and the chosen sampler's shown hyperparameters."""
         sampler = self.widgets["sampler"].value
-        own = [name for name in WIDGET_HYPERPARAMETERS if name in self.defaults[sampler]]
+        own = get_spec(sampler).controls
         return {name: self.widgets[name].value for name in ("sampler", "step_size", *own)}
 
     def _slider_moved(self, change: dict) -> None:
@@ -96,10 +106,13 @@ class SamplerControls:
             slider.value = value
 
     def _sampler_chosen(self, change: dict) -> None:
-        self.widgets["step_size"].value = self.defaults[change["new"]]["step_size"]
+        """Put the chosen sampler's default step size and shown hyperparameters in place."""
+        defaults = self._defaults(change["new"])
+        for name in ("step_size", *get_spec(change["new"]).controls):
+            self.widgets[name].value = defaults[name]
         self._show_hyperparameters(change["new"])
 
     def _show_hyperparameters(self, sampler: str) -> None:
-        for name in WIDGET_HYPERPARAMETERS:
-            shown = name in self.defaults[sampler]
+        for name in self.hyperparameters:
+            shown = name in get_spec(sampler).controls
             self.widgets[name].layout.display = None if shown else "none"
