@@ -145,6 +145,7 @@ def wait_for_result(explorer: Explorer, timeout: float = 60.0) -> None:
     began = time.perf_counter()
     while explorer.result is None and time.perf_counter() - began < timeout:
         time.sleep(0.01)
+        explorer.flush()  # what the kernel's event loop does in a notebook
     assert explorer.result is not None
 
 

@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
-import threading
+import math
 import time
-from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
+from llc_explorer.chains import last
 from llc_explorer.config import LLCConfig
+from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, stream_batch, stream_config
 from llc_explorer.explorer.controls import Controls
 from llc_explorer.explorer.model import build_config, sweep_step_sizes
-from llc_explorer.explorer.views import RunPlots, SweepPlot, exact_value, readout_html
+from llc_explorer.explorer.views import (
+    RunPlots,
+    SweepPlot,
+    exact_value,
+    readout_html,
+    run_data,
+    sweep_data,
+)
 from llc_explorer.step_size import calibrate_config
 from llc_explorer.ui.app import SamplingApp
 from llc_explorer.ui.notebook import problem_html
 
 PUSH_INTERVAL = 0.15
 """Least seconds between two plot updates while sampling."""
+
+
+class Frame(NamedTuple):
+    """What the sampling thread hands the main thread: the status and readout, and where
+    given, a run's latest result with its plot data (:func:`run_data`), the finished sweep
+    runs with theirs (:func:`sweep_data`) and the exact LLC line, or a step size for the
+    step-size control (from Auto step size)."""
+
+    status: str
+    readout: str
+    result: LLCResult | None = None
+    plots: dict[str, dict] | None = None
+    sweep: tuple[LLCResult, ...] | None = None
+    sweep_plots: dict[str, dict] | None = None
+    exact: float = math.nan
+    step_size: float | None = None
 
 
 class Explorer(SamplingApp):
@@ -52,7 +76,6 @@ class Explorer(SamplingApp):
     def __init__(
         self, widths: Sequence[int] | None = None, rank: int | None = None, **settings: Any
     ) -> None:
-        self._lock = threading.RLock()
         super().__init__("llc-explorer")
         self.ui = Controls()
         self.ui.set_values(widths=widths, rank=rank, **settings)
@@ -87,11 +110,10 @@ class Explorer(SamplingApp):
         config = self._validate()
         if config is None:
             return False
-        self._worker.halt()
-        with self._lock:
-            self.result = None
-            self.plots.clear()
-        return self._launch(self._sample, config, block)
+        self._halt()
+        self.result = None
+        self.plots.clear()
+        return self._start(self._sample, config, block)
 
     def run_sweep(self, block: bool = False) -> bool:
         """Estimate at ``SWEEP_POINTS`` log-spaced step sizes around the current one for each
@@ -106,14 +128,13 @@ class Explorer(SamplingApp):
                 for sampler in self.ui.sweep_samplers.value
                 for step in sweep_step_sizes(config.step_size)
             ]
-        except ValueError as exc:
+        except ConfigError as exc:
             self._set_status(f"sweep not started: {exc}")
             return False
-        self._worker.halt()
-        with self._lock:
-            self.sweep_results = []
-            self.sweep_plot.clear()
-        return self._launch(self._sweep, configs, block)
+        self._halt()
+        self.sweep_results = []
+        self.sweep_plot.clear()
+        return self._start(self._sweep, configs, block)
 
     def auto_step_size(self, block: bool = False) -> bool:
         """Choose the step size automatically (:func:`llc_explorer.step_size.calibrate_config`:
@@ -122,94 +143,117 @@ class Explorer(SamplingApp):
         config = self._validate()
         if config is None:
             return False
-        self._worker.halt()
-        return self._launch(self._calibrate, config, block)
-
-    def _calibrate(self, config: LLCConfig) -> None:
-        self._set_status(
-            f"auto step size: adapting over the burn-in ({config.burn_in_steps:,} steps)…"
-        )
-        try:
-            calibration = calibrate_config(config, watch=self._worker.stream)
-        except ValueError as exc:
-            self._set_status(f"auto step size: {exc}")
-            return
-        if calibration is None:
-            self._set_status(self._stopped("auto step size"))
-            return
-        with self._lock:
-            self.controls["step_size"].value = float(f"{calibration.step_size:.2g}")
-        self._set_status(
-            f"auto step size: {calibration.step_size:.2g}, where the MALA acceptance settled "
-            f"near {calibration.target} after the burn-in; press Run"
-        )
+        return self._start(self._calibrate, config, block)
 
     def reset(self) -> None:
         """Stop and wait for the thread, restore the default settings and clear the plots."""
-        self._worker.halt()
+        self._halt()
+        self._generation = self._handoff.new_generation()
         self.ui.restore_defaults()
-        with self._lock:
-            self.result = None
-            self.sweep_results = []
-            self._stale = False
-            self.plots.clear()
-            self.plots.mark_stale(False)
-            self.sweep_plot.clear()
+        self.result = None
+        self.sweep_results = []
+        self._stale = False
+        self.plots.clear()
+        self.plots.mark_stale(False)
+        self.sweep_plot.clear()
         self._set_status("ready")
 
-    def _launch(self, target: Any, work: Any, block: bool) -> bool:
+    def _start(self, target: Any, work: Any, block: bool) -> bool:
         """Start ``target(work)`` in the sampling thread, the plots marked current."""
         self._stale = False
         self.plots.mark_stale(False)
-        self._worker.start(target, work, block)
-        return True
+        return self._launch(target, work, block)
+
+    # The sampling thread: these compute frames and post them; they touch no widget.
+
+    def _status_frame(self, config: LLCConfig, status: str) -> Frame:
+        return Frame(status, readout_html(config, None, status))
+
+    def _run_frame(self, result: LLCResult, status: str) -> Frame:
+        return Frame(
+            status, readout_html(result.config, result, status), result, run_data(result)
+        )
+
+    def _calibrate(self, config: LLCConfig) -> None:
+        status = f"auto step size: adapting over the burn-in ({config.burn_in_steps:,} steps)…"
+        self._post(self._status_frame(config, status))
+        try:
+            calibration = calibrate_config(config, watch=self._worker.stream)
+        except ConfigError as exc:
+            self._post(self._status_frame(config, f"auto step size: {exc}"))
+            return
+        if calibration is None:
+            self._post(self._status_frame(config, self._stopped("auto step size")))
+            return
+        status = (
+            f"auto step size: {calibration.step_size:.2g}, where the MALA acceptance settled "
+            f"near {calibration.target} after the burn-in; press Run"
+        )
+        step = float(f"{calibration.step_size:.2g}")
+        self._post(self._status_frame(config, status)._replace(step_size=step))
 
     def _sample(self, config: LLCConfig) -> None:
-        self._set_status("compiling / building data…")
+        self._post(self._status_frame(config, "compiling / building data…"))
         pushed = 0.0
+        result = None
         for result in self._worker.stream(stream_config(config)):
-            self.result = result
             now = time.perf_counter()
             if now - pushed >= PUSH_INTERVAL:
                 pushed = now
-                self._push(result, "running")
-        if self.result is None:
-            self._set_status(self._stopped("run"))
+                self._post(self._run_frame(result, "running"))
+        if result is None:
+            self._post(self._status_frame(config, self._stopped("run")))
         else:
-            self._push(self.result, "done" if self.result.done else self._stopped("run"))
+            self._post(self._run_frame(result, "done" if result.done else self._stopped("run")))
 
     def _sweep(self, configs: list[LLCConfig]) -> None:
         """Each sampler's step sizes run as one vmapped batch (:func:`stream_batch`)."""
         by_sampler: dict[str, list[LLCConfig]] = {}
         for one in configs:
             by_sampler.setdefault(one.sampler, []).append(one)
+        done: list[LLCResult] = []
         for k, (sampler, batch) in enumerate(by_sampler.items()):
-            self._set_status(
+            status = (
                 f"sweep: sampler {k + 1} of {len(by_sampler)} ({sampler}, "
                 f"{len(batch)} step sizes at once)"
             )
-            last = next(iter(deque(self._worker.stream(stream_batch(batch)), maxlen=1)), None)
-            if last is None or not last[0].done:
-                self._set_status(self._stopped("sweep"))
+            self._post(self._sweep_frame(configs[0], done, status))
+            results = last(self._worker.stream(stream_batch(batch)))
+            if results is None or not results[0].done:
+                self._post(self._sweep_frame(configs[0], done, self._stopped("sweep")))
                 return
-            with self._lock:
-                self.sweep_results.extend(last)
-                self.sweep_plot.show(self.sweep_results, exact_value(last[0]))
-        self._set_status(f"sweep done: {len(configs)} runs")
+            done += results
+        self._post(self._sweep_frame(configs[0], done, f"sweep done: {len(configs)} runs"))
+
+    def _sweep_frame(self, config: LLCConfig, done: list[LLCResult], status: str) -> Frame:
+        exact = exact_value(done[0]) if done else math.nan
+        return Frame(
+            status, readout_html(config, None, status), sweep=tuple(done),
+            sweep_plots=sweep_data(done), exact=exact,
+        )  # fmt: skip
+
+    def _post_error(self, message: str) -> None:
+        self._post(Frame(message, readout_html(self.config, None, message)))
 
     def _stopped(self, what: str) -> str:
         if self._stale:
             return f"{what} stopped: settings changed (plots are stale; press Run)"
         return f"{what} stopped"
 
-    def _push(self, result: LLCResult, status: str) -> None:
-        with self._lock:
-            self.plots.show(result)
-            self._set_status(status)
+    # The main thread.
 
-    def _set_status(self, status: str) -> None:
-        with self._lock:
-            super()._set_status(status)
+    def _apply(self, frame: Frame) -> None:
+        """Show a frame from the sampling thread."""
+        if frame.result is not None:
+            self.result = frame.result
+            self.plots.show(frame.plots, frame.result.config.burn_in_steps)
+        if frame.sweep is not None:
+            self.sweep_results = list(frame.sweep)
+            self.sweep_plot.show(frame.sweep_plots, frame.exact)
+        if frame.step_size is not None:
+            self.controls["step_size"].value = frame.step_size
+        self._status = frame.status
+        self.ui.readout.value = frame.readout
 
     def _show_status(self, status: str) -> None:
         self.ui.readout.value = readout_html(self.config, self.result, status)
@@ -218,7 +262,7 @@ class Explorer(SamplingApp):
         """Build the config from the widgets; show any problem and enable Run accordingly."""
         try:
             config = build_config(self.ui.values())
-        except (ValueError, TypeError, OverflowError) as exc:
+        except ConfigError as exc:
             config, problem = None, str(exc)
         else:
             problem = ""

@@ -239,11 +239,12 @@ class RunPlots:
             sizing_mode="stretch_width",
         )
 
-    def show(self, result: LLCResult) -> None:
-        """Plot ``result`` (a partial or final snapshot)."""
-        for name, data in run_data(result).items():
-            self.sources[name].data = data
-        self.burn_in.right = result.config.burn_in_steps
+    def show(self, data: dict[str, dict], burn_in_steps: int) -> None:
+        """Plot a run's snapshot: ``data`` from :func:`run_data` (computed off the main
+        thread), the burn-in shaded up to ``burn_in_steps``."""
+        for name, columns in data.items():
+            self.sources[name].data = columns
+        self.burn_in.right = burn_in_steps
 
     def clear(self) -> None:
         """Empty every plot."""
@@ -310,11 +311,11 @@ class SweepPlot:
         legend_hides(fig)
         self.layout = fig
 
-    def show(self, results: Sequence[LLCResult], exact: float) -> None:
-        """Plot the finished sweep runs ``results`` against the exact LLC (no line when it is
-        NaN: unknown at this teacher)."""
-        for name, data in sweep_data(results).items():
-            self.sources[name].data = data
+    def show(self, data: dict[str, dict], exact: float) -> None:
+        """Plot the finished sweep runs (``data`` from :func:`sweep_data`) against the exact
+        LLC (no line when it is NaN: unknown at this teacher)."""
+        for name, columns in data.items():
+            self.sources[name].data = columns
         self.exact.location = exact if math.isfinite(exact) else None
 
     def clear(self) -> None:

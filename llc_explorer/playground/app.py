@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
+from llc_explorer.errors import ConfigError
 from llc_explorer.playground.controls import Controls
 from llc_explorer.playground.model import build_configs
-from llc_explorer.playground.views import PlaygroundPlots, readout_html
+from llc_explorer.playground.views import PlaygroundPlots, panel_data, readout_html
 from llc_explorer.surface_sampling import SurfaceConfig, SurfaceResult, stream_surface
 from llc_explorer.ui.app import SamplingApp
 from llc_explorer.ui.notebook import problem_html
 
 FRAME_INTERVAL = 0.05
 """Least seconds between two frames while sampling (at most 20 frames a second)."""
+
+
+class Frame(NamedTuple):
+    """What the sampling thread hands the main thread: the status and readout, and where
+    given, each panel's latest result with its plot data (:func:`panel_data`)."""
+
+    status: str
+    readout: str
+    results: tuple[SurfaceResult, ...] | None = None
+    panels: tuple[dict[str, dict], ...] | None = None
 
 
 def lockstep(streams: list[Iterator[SurfaceResult]]) -> Iterator[tuple[SurfaceResult, ...]]:
@@ -76,46 +87,72 @@ class Playground(SamplingApp):
     def run(self, block: bool = False) -> bool:
         """Start sampling with the current settings (stopping any run first); returns whether
         it started. ``block`` waits until it ends."""
-        self._worker.halt()
+        self._halt()
         configs = self._validate()
         if not configs:
             return False
         self._interrupted = False
         self._draw()
-        self._worker.start(self._sample, configs, block)
-        return True
+        return self._launch(self._sample, tuple(configs), block)
 
     def reset(self) -> None:
         """Stop, restore the default settings and clear the plots."""
-        self._worker.halt()
+        self._halt()
+        self._generation = self._handoff.new_generation()
         self.ui.restore_defaults()
         self._interrupted = False
         self._draw()
         self._set_status("ready")
 
-    def _sample(self, configs: list[SurfaceConfig]) -> None:
-        self._set_status("compiling…")
+    # The sampling thread: computes frames and posts them; touches no widget.
+
+    def _sample(self, configs: tuple[SurfaceConfig, ...]) -> None:
+        self._post(Frame("compiling…", readout_html(configs, [None] * len(configs), "compiling…")))
         streams = [stream_surface(config) for config in configs]
         frames = self._worker.stream(lockstep(streams))
         shown = 0.0
+        results: tuple[SurfaceResult, ...] = ()
         try:
             for results in frames:
                 wait = self.frame_interval - (time.perf_counter() - shown)
                 if wait > 0:
                     time.sleep(wait)
                 shown = time.perf_counter()
-                self._show(list(results), "running")
+                self._post(self._frame(configs, results, "running"))
         finally:
             for stream in streams:
                 stream.close()
-        done = all(r is not None and r.done for r in self.results)
-        self._set_status("done" if done else "stopped")
+        done = bool(results) and all(r.done for r in results)
+        status = "done" if done else "stopped"
+        if results:
+            self._post(self._frame(configs, results, status))
+        else:
+            self._post(Frame(status, readout_html(configs, [None] * len(configs), status)))
 
-    def _show(self, results: list[SurfaceResult], status: str) -> None:
-        self.results = results
-        for panel, result in zip(self.plots.panels, results, strict=False):
-            panel.show(result)
-        self._set_status(status)
+    @staticmethod
+    def _frame(
+        configs: tuple[SurfaceConfig, ...], results: tuple[SurfaceResult, ...], status: str
+    ) -> Frame:
+        return Frame(
+            status,
+            readout_html(configs, list(results), status),
+            results,
+            tuple(panel_data(result) for result in results),
+        )
+
+    def _post_error(self, message: str) -> None:
+        self._post(Frame(message, readout_html(self.configs, self.results, message)))
+
+    # The main thread.
+
+    def _apply(self, frame: Frame) -> None:
+        """Show a frame from the sampling thread."""
+        if frame.results is not None:
+            self.results = list(frame.results)
+            for panel, data in zip(self.plots.panels, frame.panels, strict=False):
+                panel.show(data)
+        self._status = frame.status
+        self.ui.readout.value = frame.readout
 
     def _draw(self) -> None:
         """Redraw each shown panel's surface for the current settings (clearing chains)."""
@@ -133,7 +170,7 @@ class Playground(SamplingApp):
         """Build the configs from the widgets; show any problem and enable Run accordingly."""
         try:
             configs = build_configs(self.ui.shared(), self.ui.sampler_settings())
-        except (ValueError, TypeError, OverflowError) as exc:
+        except ConfigError as exc:
             configs, problem = [], str(exc)
         else:
             problem = ""
@@ -149,7 +186,8 @@ class Playground(SamplingApp):
         else mark the plots of a finished run stale."""
         if self.running:
             self._interrupted = True
-            self._worker.halt()
+            self._halt()
+            self._generation = self._handoff.new_generation()
         if not self._validate():
             return
         if drawn_key(self.configs) != self._drawn:

@@ -49,6 +49,21 @@ def empty(name: str) -> dict[str, list]:
     return {column_name: [] for column_name in EMPTY_COLUMNS[name]}
 
 
+def panel_data(result: SurfaceResult) -> dict[str, dict]:
+    """A panel's plot data for ``result`` (a partial or final snapshot), by source name."""
+    return {
+        "trails": trail_segments(result.path),
+        "cloud": cloud_points(result),
+        "heads": heads(result),
+        "llc": running_estimate(result),
+        "targets": {
+            "step": [0, result.config.steps],
+            "exact": [float(result.truth.llc)] * 2,
+            "tempered": [result.tempered_llc] * 2,
+        },
+    }
+
+
 class SurfacePanel:
     """One sampler's view: ``surface`` (filled contour of ``log10 K`` around ``w*``, fading
     chain trails, the post-burn-in sample cloud, chain heads with diverged ones as red
@@ -114,17 +129,10 @@ class SurfacePanel:
         self.surface_figure.title.text = self.title
         self.clear()
 
-    def show(self, result: SurfaceResult) -> None:
-        """Plot ``result`` (a partial or final snapshot)."""
-        self.sources["trails"].data = trail_segments(result.path)
-        self.sources["cloud"].data = cloud_points(result)
-        self.sources["heads"].data = heads(result)
-        self.sources["llc"].data = running_estimate(result)
-        self.sources["targets"].data = {
-            "step": [0, result.config.steps],
-            "exact": [float(result.truth.llc)] * 2,
-            "tempered": [result.tempered_llc] * 2,
-        }
+    def show(self, data: dict[str, dict]) -> None:
+        """Plot a snapshot: ``data`` from :func:`panel_data` (computed off the main thread)."""
+        for name, columns in data.items():
+            self.sources[name].data = columns
 
     def clear(self) -> None:
         """Empty the chains' plots."""

@@ -1,13 +1,16 @@
 """What the Explorer and the Playground share: a widget ``root`` shown with BokehJS loaded
-from the installed package, a status line, and one background sampling :class:`Worker`."""
+from the installed package, a status line, one background sampling :class:`Worker`, and the
+:class:`Handoff` through which it reaches the widgets."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import ipywidgets as widgets
 
 from llc_explorer.cache import enable_compilation_cache
+from llc_explorer.ui.handoff import Handoff
 from llc_explorer.ui.notebook import load_bokehjs
 from llc_explorer.ui.worker import Worker
 
@@ -15,10 +18,12 @@ from llc_explorer.ui.worker import Worker
 class SamplingApp:
     """Base of a notebook app that samples in a background thread.
 
-    Subclasses build ``root`` and write the readout in :meth:`_show_status`. Creating one
-    turns on JAX's persistent compilation cache
-    (:func:`llc_explorer.cache.enable_compilation_cache`), so a restarted kernel does not
-    compile the same chunks again.
+    Threading rule: only the thread that made the app (the kernel's main thread) touches
+    widgets and Bokeh models. The sampling thread's code (the ``_sample``-like targets given
+    to :meth:`_launch`) computes frames and hands them over with :meth:`_post`; the main
+    thread applies them in :meth:`_apply` (:mod:`llc_explorer.ui.handoff`). Subclasses build
+    ``root`` and write the readout in :meth:`_show_status`. Creating one turns on JAX's
+    persistent compilation cache (:func:`llc_explorer.cache.enable_compilation_cache`).
     """
 
     root: widgets.Widget
@@ -26,7 +31,9 @@ class SamplingApp:
     def __init__(self, thread_name: str) -> None:
         enable_compilation_cache()
         self._status = "ready"
-        self._worker = Worker(thread_name, self._set_status)
+        self._handoff = Handoff(self._apply)
+        self._generation = self._handoff.new_generation()
+        self._worker = Worker(thread_name, self._post_error)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         load_bokehjs()
@@ -47,10 +54,50 @@ class SamplingApp:
         self._worker.stop()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the sampling thread to end; returns whether it has."""
-        return self._worker.wait(timeout)
+        """Wait for the sampling thread to end, applying its frames meanwhile (main thread
+        only); returns whether it has ended."""
+        deadline = None if timeout is None else time.perf_counter() + timeout
+        while self.running:
+            left = 0.05 if deadline is None else min(0.05, deadline - time.perf_counter())
+            if left <= 0:
+                break
+            self._worker.wait(left)
+            self.flush()
+        self.flush()
+        return not self.running
+
+    def flush(self) -> None:
+        """Apply the latest frame now (main thread only). In a notebook the kernel's event
+        loop does this by itself; scripts and tests without a running loop call it."""
+        self._handoff.deliver()
+
+    def _launch(self, target: Any, work: Any, block: bool) -> bool:
+        """Start ``target(work)`` in the sampling thread as a new generation (frames of the
+        previous run are dropped); ``block`` waits for it."""
+        self._halt()
+        self._generation = self._handoff.new_generation()
+        self._worker.start(target, work)
+        if block:
+            self.wait()
+        return True
+
+    def _halt(self) -> None:
+        """Stop the sampling thread, wait for it, and apply its last frame."""
+        self._worker.halt()
+        self.flush()
+
+    def _post(self, frame: Any) -> None:
+        """Hand ``frame`` to the main thread (from the sampling thread)."""
+        self._handoff.post(self._generation, frame)
+
+    def _post_error(self, message: str) -> None:
+        raise NotImplementedError
+
+    def _apply(self, frame: Any) -> None:
+        raise NotImplementedError
 
     def _set_status(self, status: str) -> None:
+        """Show ``status`` (main thread)."""
         self._status = status
         self._show_status(status)
 

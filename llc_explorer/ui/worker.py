@@ -1,37 +1,63 @@
-"""One background sampling thread at a time, stoppable between chunks."""
+"""One background sampling thread at a time, stoppable between chunks, and stopped and joined
+before the interpreter exits (a thread still inside XLA at exit aborts the process)."""
 
 from __future__ import annotations
 
+import atexit
+import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+LOG = logging.getLogger("llc_explorer")
+
+EXIT_TIMEOUT = 60.0
+"""Most seconds to wait at exit for a sampling thread to finish its chunk (or compile)."""
+
+_WORKERS: weakref.WeakSet[Worker] = weakref.WeakSet()
+
+
+@atexit.register
+def stop_all_workers() -> None:
+    """Stop every sampling thread and wait for it: runs at interpreter exit (and a kernel's
+    shutdown), before Python finalises what XLA still uses."""
+    for worker in list(_WORKERS):
+        worker.stop()
+    for worker in list(_WORKERS):
+        worker.wait(EXIT_TIMEOUT)
+
 
 class Worker:
-    """Runs ``target(work)`` in a daemon thread; an exception is passed to ``on_error`` as one
-    line (never raised into the notebook). :meth:`stream` ends a run's snapshot iterator
-    early (closing it) once :meth:`stop` is called."""
+    """Runs ``target(work)`` in a daemon thread. An exception is logged with its traceback
+    (logger ``llc_explorer``) and passed to ``on_error`` as one line, in the worker thread
+    (never raised into the notebook). :meth:`stream` ends a run's snapshot iterator early
+    (closing it) once :meth:`stop` is called."""
 
     def __init__(self, name: str, on_error: Callable[[str], None]) -> None:
         self.name = name
         self.on_error = on_error
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        _WORKERS.add(self)
 
     @property
     def running(self) -> bool:
         """Whether the thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self, target: Callable[[Any], None], work: Any, block: bool = False) -> None:
-        """Stop any running thread, then run ``target(work)`` (``block``: wait for it)."""
+    @property
+    def stopping(self) -> bool:
+        """Whether :meth:`stop` was called since the thread started."""
+        return self._stop.is_set()
+
+    def start(self, target: Callable[[Any], None], work: Any) -> None:
+        """Stop any running thread, then run ``target(work)``."""
         self.halt()
         self._thread = threading.Thread(
             target=self._guarded, args=(target, work), name=self.name, daemon=True
         )
         self._thread.start()
-        if block:
-            self.wait()
 
     def stop(self) -> None:
         """Ask the thread to stop after its current chunk (returns at once)."""
@@ -57,10 +83,13 @@ class Worker:
                 if self._stop.is_set():
                     return
         finally:
-            snapshots.close()
+            close = getattr(snapshots, "close", None)
+            if close is not None:
+                close()
 
     def _guarded(self, target: Callable[[Any], None], work: Any) -> None:
         try:
             target(work)
         except Exception as exc:  # shown to the user, never raised into the notebook
+            LOG.exception("error in the %s sampling thread", self.name)
             self.on_error(f"error: {type(exc).__name__}: {exc}")
