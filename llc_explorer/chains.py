@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -134,7 +134,9 @@ def run_chunk(
     """
     TRACES["count"] += 1
 
-    def one_chain(chain: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
+    def one_chain(
+        chain: ChainState, t: jax.Array
+    ) -> tuple[ChainState, tuple[jax.Array, jax.Array, Params | None]]:
         key, batch_key, noise_key = jax.random.split(chain.key, 3)
         loss, grad = estimate(chain.params, data, key=batch_key)
         params, sampler_state = sampler.update(
@@ -170,7 +172,9 @@ def run_chunk(
         accepted = jnp.where(active & loss_ok, accepted, jnp.nan)
         return new, (recorded, accepted, chain.params if record_path else None)
 
-    def step(state: ChainState, t: jax.Array) -> tuple[ChainState, jax.Array]:
+    def step(
+        state: ChainState, t: jax.Array
+    ) -> tuple[ChainState, tuple[jax.Array, jax.Array, Params | None]]:
         return jax.vmap(one_chain, in_axes=(0, None))(state, t)
 
     steps = start + jnp.arange(chunk_steps, dtype=jnp.int32)
@@ -243,7 +247,7 @@ def run_chains(
     chunk_size: int,
     record_path: bool = False,
     before_chunk: Callable[[int, ChainState], ChainState] | None = None,
-) -> Iterator[Chunk]:
+) -> Generator[Chunk, None, None]:
     """Run ``steps`` steps of every chain, ``chunk_size`` at a time through one compiled
     :func:`run_chunk` (:data:`CHUNKS`), yielding a :class:`Chunk` after each.
     ``before_chunk(start, state)`` may change the state (its traced hyperparameters) before the

@@ -25,6 +25,7 @@ from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.dln import TEACHERS
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, estimate_llc
+from llc_explorer.prng import PRNGS
 from llc_explorer.registry import REGISTRY, all_hyperparameters, sampler_names
 from llc_explorer.report import write_report
 from llc_explorer.summary import format_table, summarize_rows
@@ -41,7 +42,7 @@ from llc_explorer.sweep import (
 
 ESTIMATE_SETTINGS = (
     *("teacher", "sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
-    *("burn_in", "warmup_factor", "seed", "noise", "input_dist", "chunk_size"),
+    *("burn_in", "warmup_factor", "seed", "noise", "input_dist", "prng", "chunk_size"),
 )
 """The ``estimate`` flags passed on to :func:`llc_explorer.estimate_llc` as keywords (with the
 samplers' own hyperparameters)."""
@@ -145,6 +146,9 @@ def build_parser() -> Parser:
     est.add_argument("--noise", type=float, default=0.0, help="target noise sigma")
     est.add_argument(
         "--input-dist", choices=["normal", "uniform"], default="normal", help="inputs x"
+    )
+    est.add_argument(
+        "--prng", choices=list(PRNGS), default="fast", help="the chains' noise generator"
     )
     est.add_argument("--chunk-size", type=int, help="steps per compiled chunk")
     flags = {name for s in REGISTRY.values() for name, h in s.ranges.items() if h.flag}

@@ -11,11 +11,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.dln import check_teacher
 from llc_explorer.errors import ConfigError
+from llc_explorer.prng import PRNGS
 from llc_explorer.registry import all_hyperparameters, get_spec
 from llc_explorer.truth import num_params, validate_rank, validate_widths
 
@@ -24,6 +25,7 @@ WARMUP_FACTOR = 4.0
 many times the step size: from the degenerate point ``w*`` they leave faster, and the last
 stretch of the burn-in, at the real step size, lets them settle (docs/ACCURACY.md)."""
 
+
 @dataclass(frozen=True, kw_only=True)
 class SamplerRun:
     """What every run config has: the sampler's own hyperparameters, as ``(name, value)``
@@ -31,6 +33,10 @@ class SamplerRun:
     over ``steps`` and ``burn_in``."""
 
     sampler_hyperparameters: tuple[tuple[str, float | bool], ...] = ()
+    if TYPE_CHECKING:  # fields of every subclass, which declares them in its own order
+        step_size: float
+        steps: int
+        burn_in: float
 
     def hyperparameters(self) -> dict[str, float | bool]:
         """The sampler's hyperparameters by name, the step size first."""
@@ -66,6 +72,7 @@ class LLCConfig(SamplerRun):
     seed: int
     noise: float
     input_dist: str
+    prng: str
     chunk_size: int
 
     @property
@@ -107,7 +114,7 @@ def default_chunk_size(steps: int, chains: int, batch_size: int, num_params: int
 
 def check_int(name: str, value: Any, low: int, high: float = math.inf) -> int:
     """``value`` as an int in ``[low, high]``, else ``ValueError`` naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
+    if isinstance(value, bool) or not isinstance(value, Integral) or not low <= int(value) <= high:
         upper = "" if high == math.inf else f", at most {high}"
         raise ConfigError(f"{name} must be an int, at least {low}{upper}; got {value!r}")
     return int(value)
@@ -195,12 +202,14 @@ def make_config(
     seed: int = 0,
     noise: float = 0.0,
     input_dist: str = "normal",
+    prng: str = "fast",
     chunk_size: int | None = None,
     **hyperparameters: float | None,
 ) -> LLCConfig:
     """Validate the settings and fill every default; ``ValueError`` names a bad setting.
 
-    ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.TEACHERS`);
+    ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.TEACHERS`), ``prng``
+    the chains' noise generator (:data:`llc_explorer.prng.PRNGS`);
     ``warmup_factor`` multiplies the step size during the warm-up (:data:`WARMUP_FACTOR`).
     ``hyperparameters`` are the sampler's own (``b1``, ``b2``, ``a``, ``bias_correction``,
     ``friction``, ``diffusion``); ``None`` or absent means the sampler's default.
@@ -212,6 +221,8 @@ def make_config(
     n = check_int("n", n, 2)
     batch_size = check_int("batch_size", batch_size, 1, n)
     chains, steps, burn_in = check_run_length(chains, steps, burn_in)
+    if prng not in PRNGS:
+        raise ConfigError(f"prng must be one of {', '.join(PRNGS)}; got {prng!r}")
     if input_dist not in INPUT_DISTRIBUTIONS:
         raise ConfigError(f"input_dist must be one of {INPUT_DISTRIBUTIONS}; got {input_dist!r}")
     checked = {
@@ -240,6 +251,7 @@ def make_config(
         burn_in=burn_in,
         seed=seed,
         input_dist=input_dist,
+        prng=prng,
         chunk_size=chunk_size,
         sampler_hyperparameters=own,
         **checked,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -164,10 +164,10 @@ class LLCResult:
         def clean(x: float) -> float | None:
             return None if not math.isfinite(x) else x
 
-        known = self.true_llc is not None
+        truth = self.true_llc
         return {
-            "true_llc": float(self.true_llc) if known else None,
-            "true_llc_fraction": str(self.true_llc) if known else None,
+            "true_llc": None if truth is None else float(truth),
+            "true_llc_fraction": None if truth is None else str(truth),
             "multiplicity": self.multiplicity,
             "global_llc": float(self.global_llc),
             "global_llc_fraction": str(self.global_llc),
@@ -200,6 +200,7 @@ class LLCResult:
 
 def check_batchable(configs: Sequence[LLCConfig]) -> None:
     """``ValueError`` unless ``configs`` differ only in the sampler's own hyperparameters."""
+
     def rest(config: LLCConfig) -> LLCConfig:
         return dataclasses.replace(config, step_size=0.0, sampler_hyperparameters=())
 
@@ -255,7 +256,7 @@ def summarize(
 
 def stream_batch(
     configs: Sequence[LLCConfig], *, target_acceptance: float | None = None
-) -> Iterator[list[LLCResult]]:
+) -> Generator[list[LLCResult], None, None]:
     """Run ``configs`` (differing only in sampler hyperparameters, see
     :func:`check_batchable`) as one vmapped batch of chains, chunk by chunk, yielding one
     partial :class:`LLCResult` per config after each chunk.
@@ -294,7 +295,7 @@ def stream_batch(
         teacher=config.teacher,
     )
     potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), problem.teacher)
-    _, _, chain_key = problem_keys(config.seed)
+    _, _, chain_key = problem_keys(config.seed, config.prng)
     keys = jnp.tile(jax.random.split(chain_key, config.chains), len(configs))
     sampler = get_sampler(config.sampler)
     hyper = chain_hyperparameters(sampler, configs)
@@ -348,14 +349,14 @@ def with_step_sizes(state: ChainState, step_sizes: np.ndarray, chains: int) -> C
     return state._replace(hyper=state.hyper._replace(step_size=jax.device_put(new, old.sharding)))
 
 
-def stream_config(config: LLCConfig) -> Iterator[LLCResult]:
+def stream_config(config: LLCConfig) -> Generator[LLCResult, None, None]:
     """Run one ``config`` chunk by chunk, yielding a partial :class:`LLCResult` after each
     chunk (see :func:`stream_batch`)."""
     for (result,) in stream_batch([config]):
         yield result
 
 
-def stream_llc(widths, rank, **settings: Any) -> Iterator[LLCResult]:
+def stream_llc(widths, rank, **settings: Any) -> Generator[LLCResult, None, None]:
     """Streaming form of :func:`estimate_llc`: yields a partial result after every chunk.
 
     ``step_size="auto"`` adapts the step size between the warm-up and the end of the burn-in,
@@ -381,8 +382,8 @@ def estimate_llc(widths, rank, **settings: Any) -> LLCResult:
     ``settings`` are those of :func:`llc_explorer.config.make_config` (teacher, sampler,
     step_size (a number, or ``"auto"``, the default where the sampler allows it: see
     :func:`stream_llc`), gamma, nbeta, n, batch_size, chains, steps, burn_in, warmup_factor,
-    seed, noise, input_dist, chunk_size and the sampler's own hyperparameters). Bad settings
-    raise ``ValueError`` before anything runs; diverging chains are reported in the result,
-    never raised.
+    seed, noise, input_dist, prng, chunk_size and the sampler's own hyperparameters). Bad
+    settings raise :class:`llc_explorer.ConfigError` (a ``ValueError``) before anything runs;
+    diverging chains are reported in the result, never raised.
     """
     return last(stream_llc(widths, rank, **settings))

@@ -30,14 +30,17 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from llc_explorer.samplers import same_structure
+
 Array = jax.Array
 
 
 def weighted_sq_norm(grad: Any, metric: Any) -> Array:
     """``|x|_P^2 = sum P x^2`` over every leaf (``metric`` a pytree like ``grad`` or a scalar)."""
-    if jax.tree.structure(metric) != jax.tree.structure(grad):
+    if not same_structure(metric, grad):
         metric = jax.tree.map(lambda _: metric, grad)
-    return sum(jax.tree.leaves(jax.tree.map(lambda g, p: jnp.sum(p * g * g), grad, metric)))
+    leaves = jax.tree.leaves(jax.tree.map(lambda g, p: jnp.sum(p * g * g), grad, metric))
+    return sum(leaves, jnp.zeros(()))
 
 
 def acceptance(step_size: Array, norm_before: Array, norm_after: Array) -> Array:

@@ -56,4 +56,16 @@ HASH32 = jax_random.define_prng_impl(
     fold_in=lambda key, data: jax.random.key_data(jax.random.fold_in(_threefry(key), data)),
     name="llc_explorer_hash32",
 )
-"""The PRNG implementation of every chain key (``jax.random.key(seed, impl=HASH32)``)."""
+"""The PRNG implementation of the chain keys by default (``prng="fast"``)."""
+
+PRNGS = {"fast": HASH32, "threefry": "threefry2x32", "philox": "philox4x32"}
+"""The chains' noise generators by name: this module's hash (the default; the fastest on a
+CPU, ``benchmarks/prng_speed.py``), JAX's default threefry and JAX's philox."""
+
+
+def chain_key(data: jax.Array, prng: str) -> jax.Array:
+    """The chains' key from the raw threefry key data ``data`` (2 uint32), for the generator
+    named ``prng`` (:data:`PRNGS`)."""
+    if prng == "philox":  # a key of its own shape, seeded from the data
+        return jax.random.key(int(data[0]), impl=PRNGS[prng])
+    return jax.random.wrap_key_data(data, impl=PRNGS[prng])

@@ -11,7 +11,7 @@ import jax
 from llc_explorer.data import Dataset, chunk_rows_for, full_loss, make_dataset
 from llc_explorer.dln import Params, make_teacher
 from llc_explorer.local_truth import teacher_llc
-from llc_explorer.prng import HASH32
+from llc_explorer.prng import chain_key
 from llc_explorer.truth import LearningCoefficient, dln_llc, num_params
 
 
@@ -30,11 +30,11 @@ class Problem(NamedTuple):
     num_params: int
 
 
-def problem_keys(seed: int) -> tuple[jax.Array, jax.Array, jax.Array]:
+def problem_keys(seed: int, prng: str = "fast") -> tuple[jax.Array, jax.Array, jax.Array]:
     """Independent keys for the teacher, the data and the chains, all from one ``seed``
-    (the chains' key uses the fast noise generator of :mod:`llc_explorer.prng`)."""
-    teacher_key, data_key, chain_key = jax.random.split(jax.random.PRNGKey(seed), 3)
-    return teacher_key, data_key, jax.random.wrap_key_data(chain_key, impl=HASH32)
+    (the chains' key uses the noise generator ``prng`` of :mod:`llc_explorer.prng`)."""
+    teacher_key, data_key, chains = jax.random.split(jax.random.PRNGKey(seed), 3)
+    return teacher_key, data_key, chain_key(chains, prng)
 
 
 @functools.lru_cache(maxsize=2)

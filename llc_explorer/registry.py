@@ -35,9 +35,7 @@ class Hyperparameter(NamedTuple):
     def check(self, name: str, value: Any) -> Value:
         """``value`` if allowed, else ``ValueError`` naming ``name`` and the range."""
         if self.flag:
-            if isinstance(value, bool) or (
-                isinstance(value, int | float) and value in (0, 1)
-            ):
+            if isinstance(value, bool) or (isinstance(value, int | float) and value in (0, 1)):
                 return bool(value)
             raise ConfigError(f"{name} must be True or False (on or off); got {value!r}")
         number = isinstance(value, int | float) and not isinstance(value, bool)

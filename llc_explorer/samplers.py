@@ -47,7 +47,7 @@ class Sampler(NamedTuple):
 
     init: Callable[..., Any]
     update: Callable[..., tuple[Params, Any]]
-    hyperparams: type
+    hyperparams: type[Any]
     metric: Callable[..., Any] | None = None
 
 
@@ -59,6 +59,12 @@ def potential_gradient(params: Params, loss_grad: Params, potential: Potential) 
         loss_grad,
         potential.center,
     )
+
+
+def same_structure(a: Any, b: Any) -> bool:
+    """Whether two pytrees have the same structure."""
+    structure: Any = jax.tree.structure(a)  # jax's stubs leave PyTreeDef's == undeclared
+    return bool(structure == jax.tree.structure(b))
 
 
 def tree_normal(key: Array, tree: Params) -> Params:
@@ -81,7 +87,7 @@ def langevin_increment(
     ``diffusion`` is a scalar (SGLD: 1; SGHMC: ``alpha``; SGNHT: ``A``) or a pytree (the
     preconditioner ``P_t``, in which case ``drift`` is already ``P_t * U'_t``).
     """
-    if jax.tree.structure(diffusion) != jax.tree.structure(drift):
+    if not same_structure(diffusion, drift):
         diffusion = jax.tree.map(lambda _: diffusion, drift)
     return jax.tree.map(
         lambda u, e, s: -(step_size / 2) * u + jnp.sqrt(step_size * s) * e,
@@ -155,14 +161,14 @@ class AdamSGLDHyper(NamedTuple):
 class RMSPropState(NamedTuple):
     """Step count ``t`` and second moment ``v`` of the loss gradient."""
 
-    count: Array
+    t: Array
     v: Params
 
 
 class AdamState(NamedTuple):
     """Step count ``t``, first moment ``m`` and second moment ``v`` of the loss gradient."""
 
-    count: Array
+    t: Array
     m: Params
     v: Params
 
@@ -180,7 +186,7 @@ def second_moment(v: Params, loss_grad: Params, b2: Array) -> Params:
 def rmsprop_metric(state: RMSPropState | AdamState, hyper: Any) -> Params:
     """``P_t = 1 / (sqrt(vhat_t) + a)`` from the state after step ``t``."""
     return jax.tree.map(
-        lambda v: 1 / (jnp.sqrt(debias(v, hyper.b2, state.count, hyper.bias_correction)) + hyper.a),
+        lambda v: 1 / (jnp.sqrt(debias(v, hyper.b2, state.t, hyper.bias_correction)) + hyper.a),
         state.v,
     )
 
@@ -202,7 +208,7 @@ def rmsprop_sgld() -> Sampler:
         return RMSPropState(jnp.zeros((), jnp.int32), jax.tree.map(jnp.zeros_like, params))
 
     def update(params, state, loss_grad, potential, hyper, *, key):
-        new = RMSPropState(state.count + 1, second_moment(state.v, loss_grad, hyper.b2))
+        new = RMSPropState(state.t + 1, second_moment(state.v, loss_grad, hyper.b2))
         drift = potential_gradient(params, loss_grad, potential)
         return preconditioned_move(params, drift, rmsprop_metric(new, hyper), hyper, key), new
 
@@ -221,7 +227,7 @@ def adam_sgld() -> Sampler:
         return AdamState(jnp.zeros((), jnp.int32), zeros, zeros)
 
     def update(params, state, loss_grad, potential, hyper, *, key):
-        count = state.count + 1
+        count = state.t + 1
         m = jax.tree.map(lambda m, g: hyper.b1 * m + (1 - hyper.b1) * g, state.m, loss_grad)
         new = AdamState(count, m, second_moment(state.v, loss_grad, hyper.b2))
         mhat = jax.tree.map(lambda m: debias(m, hyper.b1, count, hyper.bias_correction), m)

@@ -10,7 +10,7 @@ section 3. The result carries the exact ``lambda`` and the finite-temperature va
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,7 +151,7 @@ class SurfaceResult:
         return self.steps_done == self.config.steps
 
 
-def stream_surface(config: SurfaceConfig) -> Iterator[SurfaceResult]:
+def stream_surface(config: SurfaceConfig) -> Generator[SurfaceResult, None, None]:
     """Run ``config`` chunk by chunk, yielding a :class:`SurfaceResult` after each chunk
     (the last has ``done=True``). Closing the generator stops sampling."""
     surface = get_surface(config.surface)

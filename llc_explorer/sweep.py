@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import math
 import os
 import time
 import tomllib
@@ -23,6 +24,7 @@ from typing import Any
 import jax
 
 from llc_explorer.architectures import random_architectures, size_class
+from llc_explorer.chains import last
 from llc_explorer.config import WARMUP_FACTOR, LLCConfig, make_config
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import stream_batch
@@ -122,7 +124,9 @@ def make_spec(
     if listed:
         if rank is None:
             raise ConfigError("rank is required with listed widths")
-        architectures = tuple((w, validate_rank(rank, w), None) for w in listed)
+        architectures: tuple[tuple[tuple[int, ...], int, float | None], ...] = tuple(
+            (w, validate_rank(rank, w), None) for w in listed
+        )
     elif size_class_name is not None:
         size = size_class(size_class_name)
         architectures = tuple(
@@ -166,9 +170,10 @@ def results_path(out: Path, index: int, count: int) -> Path:
 
 
 def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
-    """All complete rows of the given results files (or folders of them).
+    """All complete rows of the given results files (or folders of them), the estimates'
+    ``null`` read back as NaN.
 
-    An unreadable file raises ``ValueError``; a partial last line (from a kill) is skipped.
+    An unreadable file raises ``ConfigError``; a partial last line (from a kill) is skipped.
     """
     rows = []
     for path in paths:
@@ -182,9 +187,11 @@ def read_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
                 if not line.endswith("\n"):
                     break
                 try:
-                    rows.append(json.loads(line))
+                    row = json.loads(line)
                 except json.JSONDecodeError:
                     raise ConfigError(f"{file}:{number} is not a JSON results row") from None
+                rows.append({k: math.nan if v is None and k in ESTIMATES else v
+                             for k, v in row.items()})  # fmt: skip
     return rows
 
 
@@ -198,9 +205,17 @@ def repair_tail(path: Path) -> None:
             handle.truncate(data.rfind(b"\n") + 1)
 
 
+ESTIMATES = ("llc_mean", "llc_std", "llc_stderr", "relative_error", "steps_per_second")
+"""Row fields that are NaN when undefined (all chains diverged, one chain): ``null`` on disk."""
+
+
 def append_row(path: Path, row: dict[str, Any]) -> None:
-    """Append one JSON line in a single write, then ``fsync``."""
-    line = (json.dumps(row, allow_nan=True) + "\n").encode()
+    """Append one JSON line (NaN written as ``null``, so any JSON reader reads it) in a single
+    write, then ``fsync``."""
+    clean = {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in row.items()
+    }
+    line = (json.dumps(clean, allow_nan=False) + "\n").encode()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, line)
@@ -216,7 +231,7 @@ def run_group(runs: list[Run]) -> list[dict[str, Any]]:
     """
     began = time.perf_counter()
     configs = [run.config() for run in runs]
-    (*_, results) = stream_batch(configs)
+    results = last(stream_batch(configs))
     wall = time.perf_counter() - began
     device = f"{jax.device_count()} x {jax.devices()[0].device_kind}"
     return [

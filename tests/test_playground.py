@@ -144,4 +144,7 @@ def test_sampler_choice_restores_its_default_step_and_shows_its_hyperparameters(
     assert app.controls["friction"].layout.display is None
     assert app.controls["b2"].layout.display == "none"
     app.controls["sampler"].value = "rmsprop_sgld"
-    assert app.configs[0].hyperparameter("b2") == 0.9999 and app.configs[0].hyperparameter("friction") is None
+    assert (
+        app.configs[0].hyperparameter("b2") == 0.9999
+        and app.configs[0].hyperparameter("friction") is None
+    )

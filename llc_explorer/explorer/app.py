@@ -170,9 +170,7 @@ class Explorer(SamplingApp):
         return Frame(status, readout_html(config, None, status))
 
     def _run_frame(self, result: LLCResult, status: str) -> Frame:
-        return Frame(
-            status, readout_html(result.config, result, status), result, run_data(result)
-        )
+        return Frame(status, readout_html(result.config, result, status), result, run_data(result))
 
     def _calibrate(self, config: LLCConfig) -> None:
         status = f"auto step size: adapting over the burn-in ({config.burn_in_steps:,} steps)…"
@@ -244,10 +242,10 @@ class Explorer(SamplingApp):
 
     def _apply(self, frame: Frame) -> None:
         """Show a frame from the sampling thread."""
-        if frame.result is not None:
+        if frame.result is not None and frame.plots is not None:
             self.result = frame.result
             self.plots.show(frame.plots, frame.result.config.burn_in_steps)
-        if frame.sweep is not None:
+        if frame.sweep is not None and frame.sweep_plots is not None:
             self.sweep_results = list(frame.sweep)
             self.sweep_plot.show(frame.sweep_plots, frame.exact)
         if frame.step_size is not None:

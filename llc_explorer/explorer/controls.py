@@ -68,7 +68,10 @@ class Controls:
             **self.sampler.widgets,
             "gamma": float_text("gamma", 1.0),
             "nbeta": widgets.Text(
-                value="", description="n·β", placeholder="blank: n / log n", layout=wide(),
+                value="",
+                description="n·β",
+                placeholder="blank: n / log n",
+                layout=wide(),
                 style=STYLE,
             ),
             "n": int_text("n (data points)", 100_000),

@@ -115,8 +115,8 @@ def build_config(values: Mapping[str, Any]) -> LLCConfig:
     """
     settings = dict(values)
     settings["nbeta"] = parse_nbeta(settings["nbeta"])
-    sizes = [settings.pop(name) for name in ARCHITECTURE]
-    widths = architecture(*sizes, settings.pop("widths"))
+    sizes = {name: settings.pop(name) for name in ARCHITECTURE}
+    widths = architecture(**sizes, text=settings.pop("widths"))
     rank = settings.pop("rank")
     config = make_config(widths, rank, **settings)
     chunk = chunk_size_for(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 
 import numpy as np
 from bokeh.layouts import column
@@ -82,7 +83,7 @@ def exact_value(result: LLCResult) -> float:
     return math.nan if result.true_llc is None else float(result.true_llc)
 
 
-def run_data(result: LLCResult) -> dict[str, dict[str, list]]:
+def run_data(result: LLCResult) -> dict[str, dict[str, Any]]:
     """The data of every run plot for ``result``, by source name."""
     config, done = result.config, result.steps_done
     scaled = config.nbeta * (result.loss_trace.astype(np.float64) - result.loss_at_teacher)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import ipywidgets as widgets
@@ -31,7 +31,7 @@ class Frame(NamedTuple):
     panels: tuple[dict[str, dict], ...] | None = None
 
 
-def lockstep(streams: list[Iterator[SurfaceResult]]) -> Iterator[tuple[SurfaceResult, ...]]:
+def lockstep(streams: Sequence[Iterator[SurfaceResult]]) -> Iterator[tuple[SurfaceResult, ...]]:
     """One snapshot of every stream at a time (the streams have the same chunks)."""
     yield from zip(*streams, strict=True)
 
@@ -147,7 +147,7 @@ class Playground(SamplingApp):
 
     def _apply(self, frame: Frame) -> None:
         """Show a frame from the sampling thread."""
-        if frame.results is not None:
+        if frame.results is not None and frame.panels is not None:
             self.results = list(frame.results)
             for panel, data in zip(self.plots.panels, frame.panels, strict=False):
                 panel.show(data)

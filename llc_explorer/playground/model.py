@@ -6,7 +6,7 @@ estimate). Nothing here touches a widget or a Bokeh object.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,7 @@ SHARED = ("surface", "nbeta", "gamma", "noise", "chains", "steps", "burn_in", "s
 
 
 def build_configs(
-    shared: Mapping[str, Any], samplers: list[Mapping[str, Any]]
+    shared: Mapping[str, Any], samplers: Sequence[Mapping[str, Any]]
 ) -> list[SurfaceConfig]:
     """One validated config per entry of ``samplers`` (sampler, step size and its own
     hyperparameters), all with the ``shared`` settings; ``ValueError`` names a bad one
@@ -103,7 +103,7 @@ def cloud_points(result: SurfaceResult) -> dict[str, np.ndarray]:
     after = config.steps - config.burn_in_steps
     stride = max(1, math.ceil(len(alive) * after / CLOUD_POINTS))
     steps = np.arange(config.burn_in_steps, result.steps_done, stride)
-    flat = result.path[np.ix_(alive, steps)].reshape(-1, 2)
+    flat = result.path[np.ix_(np.asarray(alive, int), steps)].reshape(-1, 2)
     return {"x": plottable(flat[:, 0]), "y": plottable(flat[:, 1])}
 
 

@@ -7,6 +7,7 @@ data and a few annotation numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
 from bokeh.layouts import column, row
@@ -163,7 +164,7 @@ class PlaygroundPlots:
 
 
 def readout_html(
-    configs: list[SurfaceConfig], results: list[SurfaceResult | None], status: str
+    configs: Sequence[SurfaceConfig], results: Sequence[SurfaceResult | None], status: str
 ) -> str:
     """The readout: status, the exact LLC and, per sampler, the estimate of the results
     shown (with their own settings), or the samplers of ``configs`` before a run."""

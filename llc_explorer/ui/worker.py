@@ -7,7 +7,7 @@ import atexit
 import logging
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 LOG = logging.getLogger("llc_explorer")
@@ -75,7 +75,7 @@ class Worker:
         self.wait()
         self._stop.clear()
 
-    def stream(self, snapshots: Iterator[Any]) -> Iterator[Any]:
+    def stream(self, snapshots: Iterator[Any]) -> Generator[Any, None, None]:
         """The items of ``snapshots``, ending early (generator closed) on :meth:`stop`."""
         try:
             for item in snapshots:

@@ -1,0 +1,119 @@
+"""Inputs that used to get through: each is refused with a message naming it, in the API, on
+the command line (exit 2, one line) and in the explorer (beside the controls)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import llc_explorer as lx
+from llc_explorer import cli
+from llc_explorer.config import default_nbeta
+from llc_explorer.sweep import make_spec, read_rows, run_sweep
+
+SMALL = {"n": 1000, "chains": 2, "steps": 400}
+
+
+@pytest.mark.parametrize("name", ["b1", "b2"])
+def test_a_decay_of_1_with_bias_correction_is_refused(name: str) -> None:
+    with pytest.raises(lx.ConfigError, match=f"{name} must be below 1 with bias correction on"):
+        lx.make_config([3, 4, 3], 1, sampler="adam_sgld", **{name: 1.0})
+    config = lx.make_config([3, 4, 3], 1, sampler="adam_sgld", bias_correction=False, b2=1.0)
+    assert config.hyperparameter("b2") == 1.0  # v stays 0 and P = 1/a: allowed
+
+
+def test_bias_correction_is_a_flag() -> None:
+    with pytest.raises(lx.ConfigError, match="bias_correction must be True or False"):
+        lx.make_config([3, 4, 3], 1, bias_correction=0.5)
+    assert (
+        lx.make_config([3, 4, 3], 1, bias_correction=0).hyperparameter("bias_correction") is False
+    )
+
+
+def test_nbeta_none_is_the_default_and_0_is_refused() -> None:
+    assert lx.make_config([3, 4, 3], 1, n=1000).nbeta == default_nbeta(1000)
+    with pytest.raises(lx.ConfigError, match=r"nbeta must be a finite number in \(0.0"):
+        lx.estimate_llc([3, 4, 3], 1, nbeta=0.0)
+    explorer = lx.Explorer(widths=[3, 4, 3], rank=1, **SMALL)
+    assert explorer.controls["nbeta"].value == "" and explorer.config.nbeta == default_nbeta(1000)
+    explorer.controls["nbeta"].value = "0"
+    assert "nbeta must be a finite number" in explorer.ui.message.value
+    assert explorer.ui.run.disabled
+    explorer.controls["nbeta"].value = "250"
+    assert explorer.config.nbeta == 250.0 and not explorer.ui.run.disabled
+
+
+@pytest.mark.parametrize(("steps", "burn_in"), [(1, 0.9), (10, 0.05), (10, 1.0)])
+def test_the_burn_in_must_discard_a_step_and_keep_one(steps: int, burn_in: float) -> None:
+    with pytest.raises(lx.ConfigError, match=r"steps|burn_in"):
+        lx.make_config([3, 4, 3], 1, steps=steps, burn_in=burn_in)
+
+
+def test_cli_steps_1_exits_2_with_one_line(capsys) -> None:
+    assert cli.main(["estimate", "--widths", "3,4,3", "--rank", "1", "--steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "steps must be an int, at least 2" in err
+
+
+def test_cli_any_other_error_is_a_bug_exit_1(monkeypatch, capsys) -> None:
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of cheese")
+
+    monkeypatch.setattr(cli, "estimate_llc", broken)
+    assert cli.main(["estimate", "--widths", "3,4,3", "--rank", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "out of cheese" in err and "internal error" in err
+
+
+def test_cli_flag_hyperparameter(capsys) -> None:
+    args = ["estimate", "--widths", "3,4,3", "--rank", "1", "--steps", "400", "--n", "1000"]
+    assert cli.main([*args, "--bias-correction", "off", "--step-size", "1e-7", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["config"]["bias_correction"] is False
+    assert cli.main([*args, "--bias-correction", "half"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        ("hidden_layers", 10**12, "hidden layers"),
+        ("hidden_width", 10**12, "hidden width"),
+        ("input_width", 0, "input width"),
+        ("widths", "3," * 100 + "3", "at most 66 layers"),
+        ("n", 10**9, "most of it for n or the input/output widths"),
+        ("steps", 10**9, "most of it for steps or chains"),
+    ],
+)
+def test_explorer_bounds_sizes_before_allocating(name: str, value, named: str) -> None:
+    explorer = lx.Explorer(widths=[3, 4, 3], rank=1, **SMALL)
+    explorer.controls[name].value = value  # raised MemoryError before
+    assert named in explorer.ui.message.value and explorer.ui.run.disabled
+    assert explorer.status == "invalid settings"
+    explorer.controls[name].value = {"widths": "", "input_width": 3}.get(
+        name, 2 if "hidden" in name else 1000
+    )
+    assert explorer.ui.message.value == "" and not explorer.ui.run.disabled
+
+
+def test_sweep_rows_write_nan_as_null(tmp_path: Path) -> None:
+    spec = make_spec(
+        samplers=("sgld",), step_sizes=(10.0,), widths=[(3, 2, 3)], rank=1, **SMALL
+    )  # every chain diverges: the estimate is NaN
+    (row,) = run_sweep(spec, tmp_path)
+    assert math.isnan(row["llc_mean"])
+    (line,) = next(tmp_path.glob("results-*.jsonl")).read_text().splitlines()
+    assert "NaN" not in line and json.loads(line)["llc_mean"] is None
+    assert math.isnan(read_rows([tmp_path])[0]["llc_mean"])
+
+
+def test_either_noise_generator_gives_the_same_estimate_within_its_interval() -> None:
+    settings = {"steps": 10_000, "n": 20_000}
+    fast = lx.estimate_llc([5, 3, 5], 2, prng="fast", **settings)
+    threefry = lx.estimate_llc([5, 3, 5], 2, prng="threefry", **settings)
+    assert fast.llc_mean != threefry.llc_mean  # different noise draws
+    assert max(fast.llc_ci95[0], threefry.llc_ci95[0]) < min(fast.llc_ci95[1], threefry.llc_ci95[1])
+    with pytest.raises(lx.ConfigError, match="prng must be one of fast, threefry, philox"):
+        lx.make_config([3, 4, 3], 1, prng="mersenne")
