@@ -31,6 +31,7 @@ def first_point_seconds(explorer) -> float:
     explorer.run()
     while not len(source.data.get("xs", ())) and explorer.running:
         time.sleep(0.002)
+        explorer.flush()  # what the kernel's event loop does in a notebook
     elapsed = time.perf_counter() - began
     explorer.stop()
     explorer.wait()

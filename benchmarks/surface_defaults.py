@@ -15,7 +15,8 @@ from __future__ import annotations
 import argparse
 import math
 
-from llc_explorer.surface_sampling import SURFACE_SAMPLER_DEFAULTS, estimate_surface_llc
+from llc_explorer.registry import REGISTRY
+from llc_explorer.surface_sampling import estimate_surface_llc
 from llc_explorer.surfaces import SURFACES
 
 GRID = {
@@ -50,7 +51,7 @@ def main() -> None:
                 diverged = sum(len(r.diverged_chains) for r in runs)
                 z = (mean - target) / stderr if stderr > 0 else math.nan
                 cells.append(f"{100 * (mean - target) / target:+6.1f}% {z:+5.1f}se d{diverged}")
-            default = "*" if SURFACE_SAMPLER_DEFAULTS[sampler]["step_size"] == step else " "
+            default = "*" if REGISTRY[sampler].surface_defaults["step_size"] == step else " "
             print(f"{sampler:12s} {step:7.0e}{default} " + "  ".join(f"{c:>18s}" for c in cells))
 
 

@@ -32,6 +32,17 @@ def record_writers(app, documents) -> set[str]:
     return writers
 
 
+def in_fresh_thread(run, name: str = "kernel"):
+    """``run()`` in a new thread named ``name`` that owns no event loop yet (the test's main
+    thread may hold one: pytest-playwright's), as a kernel's main thread; its result."""
+    out: list = []
+    thread = threading.Thread(target=lambda: out.append(run()), name=name)
+    thread.start()
+    thread.join()
+    (result,) = out
+    return result
+
+
 async def run_in_loop(app) -> None:
     """Run ``app`` while this thread's event loop stays free, as a kernel between cells."""
     assert app.run()
@@ -49,8 +60,8 @@ def test_explorer_frames_land_on_the_main_thread() -> None:
         await run_in_loop(explorer)
         return explorer, writers
 
-    explorer, writers = asyncio.run(main())
-    assert writers == {"MainThread"}
+    explorer, writers = in_fresh_thread(lambda: asyncio.run(main()))
+    assert writers == {"kernel"}  # the thread that made the app and runs its loop
     assert explorer.status == "done" and explorer.result.done
     assert len(explorer.sources["loss"].data["ys"]) == 2
 
@@ -63,21 +74,25 @@ def test_playground_frames_land_on_the_main_thread() -> None:
         await run_in_loop(app)
         return app, writers
 
-    app, writers = asyncio.run(main())
-    assert writers == {"MainThread"}
+    app, writers = in_fresh_thread(lambda: asyncio.run(main()))
+    assert writers == {"kernel"}
     assert app.status == "done" and app.results[0].done
 
 
 def test_without_a_loop_frames_wait_for_the_main_thread() -> None:
-    explorer = Explorer(**SMALL)
-    assert explorer._handoff.loop is None
-    writers = record_writers(explorer, [explorer.plots.layout.document])
-    explorer.run()
-    explorer._worker.wait()  # the thread ends; nothing is shown until the main thread takes it
-    assert explorer.result is None and explorer.status != "done"
-    explorer.flush()
-    assert explorer.status == "done" and explorer.result.done
-    assert writers == {"MainThread"}
+    def script() -> tuple[Explorer, set[str], bool]:
+        explorer = Explorer(**SMALL)
+        assert explorer._handoff.loop is None
+        writers = record_writers(explorer, [explorer.plots.layout.document])
+        explorer.run()
+        explorer._worker.wait()  # the thread ends; nothing shows until the owner takes it
+        nothing_yet = explorer.result is None and explorer.status != "done"
+        explorer.flush()
+        return explorer, writers, nothing_yet
+
+    explorer, writers, nothing_yet = in_fresh_thread(script, "script")
+    assert nothing_yet and explorer.status == "done" and explorer.result.done
+    assert writers == {"script"}
 
 
 def test_a_worker_error_is_logged_with_its_traceback(monkeypatch, caplog) -> None:

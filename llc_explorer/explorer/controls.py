@@ -22,6 +22,7 @@ from llc_explorer.ui.sampler_controls import (
     SamplerControls,
     float_text,
     int_text,
+    text_entry,
     wide,
 )
 
@@ -49,13 +50,7 @@ class Controls:
             "output_width": int_text("output width", 10),
             "hidden_layers": int_text("hidden layers", 2),
             "hidden_width": int_text("hidden width", 20),
-            "widths": widgets.Text(
-                value="",
-                description="widths (advanced)",
-                placeholder="e.g. 10,20,20,10 (overrides the above)",
-                layout=wide(),
-                style=STYLE,
-            ),
+            "widths": text_entry("widths (advanced)", "e.g. 10,20,20,10 (overrides the above)"),
             "rank": int_text("rank", 3),
             "teacher": widgets.Dropdown(
                 options=list(TEACHERS),
@@ -67,13 +62,7 @@ class Controls:
             ),
             **self.sampler.widgets,
             "gamma": float_text("gamma", 1.0),
-            "nbeta": widgets.Text(
-                value="",
-                description="n·β",
-                placeholder="blank: n / log n",
-                layout=wide(),
-                style=STYLE,
-            ),
+            "nbeta": text_entry("n·β", "blank: n / log n"),
             "n": int_text("n (data points)", 100_000),
             "batch_size": int_text("batch size", 100),
             "chains": int_text("chains", 4),

@@ -37,6 +37,13 @@ def shown_hyperparameters() -> tuple[str, ...]:
     return tuple(dict.fromkeys(h for spec in REGISTRY.values() for h in spec.controls))
 
 
+def text_entry(description: str, placeholder: str) -> widgets.Text:
+    """A labelled, initially blank text entry with a hint of what blank means."""
+    return widgets.Text(
+        value="", description=description, placeholder=placeholder, layout=wide(), style=STYLE
+    )
+
+
 class SamplerControls:
     """``widgets``: ``sampler`` (dropdown of the registered samplers), ``step_size_slider`` (log
     scale, 10^low ... 10^high), ``step_size`` (the exact value) and one entry per hyperparameter
