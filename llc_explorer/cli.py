@@ -189,7 +189,9 @@ def add_sweep_commands(commands: Any) -> None:
     summary.add_argument("results", type=Path, nargs="+", help="results files or folders")
     report = commands.add_parser("report", help="self-contained HTML report of sweep results")
     report.add_argument("results", type=Path, nargs="+", help="results files or folders")
-    report.add_argument("-o", "--output", type=Path, default=Path("report.html"))
+    report.add_argument(
+        "-o", "--output", type=Path, default=Path("report.html"), help="HTML file to write"
+    )
 
 
 def format_result(result: LLCResult) -> str:

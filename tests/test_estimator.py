@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from llc_explorer import dln_llc, estimate_llc, make_config, stream_llc
+from llc_explorer.chains import last
 from llc_explorer.estimator import stream_batch
 from llc_explorer.registry import REGISTRY
 
@@ -174,7 +175,7 @@ def test_chains_sharded_over_four_host_devices_match_one_device():
 def test_step_sizes_batched_in_one_vmap_match_separate_runs():
     settings = {"sampler": "rmsprop_sgld", "n": 2000, "chains": 3, "steps": 300, "seed": 5}
     configs = [make_config([4, 3, 4], 1, step_size=eps, **settings) for eps in (1e-5, 1e-4, 1e-3)]
-    (*_, batched) = stream_batch(configs)
+    batched = last(stream_batch(configs))
     for config, result in zip(configs, batched, strict=True):
         alone = estimate_llc([4, 3, 4], 1, step_size=config.step_size, **settings)
         assert result.config == config and result.done

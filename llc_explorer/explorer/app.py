@@ -55,7 +55,8 @@ class Explorer(SamplingApp):
     offline). It turns on JAX's persistent compilation cache
     (:func:`llc_explorer.cache.enable_compilation_cache`), so a restarted kernel does not
     compile the same chunks again. One background thread samples at a time, either a run
-    or a step-size sweep.
+    or a step-size sweep; it hands plot-ready frames (:class:`Frame`) to the main thread, which
+    alone touches widgets and plots (:class:`llc_explorer.ui.app.SamplingApp`).
 
     Rules:
 
@@ -69,8 +70,8 @@ class Explorer(SamplingApp):
 
     Test hooks: ``controls`` (widgets by ``estimate_llc`` keyword, plus the architecture
     widgets and ``step_size_slider``), ``sources`` (Bokeh sources by plot name), ``status``,
-    ``result`` (the latest :class:`LLCResult`), ``sweep_results``, ``run``, ``run_sweep``,
-    ``stop``, ``wait`` and ``reset``.
+    ``result`` (the latest :class:`LLCResult` shown), ``sweep_results``, ``run``,
+    ``run_sweep``, ``stop``, ``wait``, ``flush`` and ``reset``.
     """
 
     def __init__(

@@ -57,9 +57,12 @@ class Playground(SamplingApp):
     counted in the readout; Reset restores the settings the Playground was created with.
     Nothing raises.
 
+    Sampling runs in a background thread that hands plot-ready frames (:class:`Frame`) to the main
+    thread, which alone touches widgets and plots (:class:`llc_explorer.ui.app.SamplingApp`).
+
     Test hooks: ``controls`` (widgets by name), ``plots`` (its ``panels`` hold the Bokeh
     ``sources``), ``configs``, ``results``, ``status``, ``run``, ``stop``, ``wait``,
-    ``reset``.
+    ``flush``, ``reset``.
     """
 
     def __init__(self, *, frame_interval: float = FRAME_INTERVAL, **settings: Any) -> None:

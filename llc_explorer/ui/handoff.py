@@ -3,10 +3,10 @@ applies them to widgets and Bokeh models.
 
 A standalone Bokeh ``Document`` has no lock, jupyter_bokeh sends one change as several comm
 messages that two threads could interleave, and ipykernel 7 drops widget updates made from
-other threads. So the worker never touches a widget: it :meth:`Handoff.post`\\ s an immutable
-frame, only the latest is kept, and delivery is scheduled on the event loop that was running
-when the app was made (in a notebook: the kernel's, on the main thread; the notebook's
-``add_next_tick_callback``). Without a running loop (a script, a test), frames wait until the
+other threads. So the worker never touches a widget: it hands over an immutable frame
+(:meth:`Handoff.post`), only the latest is kept, and delivery is scheduled on the event loop
+that was running when the app was made (in a notebook: the kernel's, on the main thread; the
+notebook's ``add_next_tick_callback``). Without a running loop (a script, a test), frames wait until the
 main thread calls :meth:`Handoff.deliver` (the apps' ``wait``, ``flush`` and
 ``run(block=True)`` do).
 
