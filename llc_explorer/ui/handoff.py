@@ -6,8 +6,8 @@ messages that two threads could interleave, and ipykernel 7 drops widget updates
 other threads. So the worker never touches a widget: it hands over an immutable frame
 (:meth:`Handoff.post`), only the latest is kept, and delivery is scheduled on the event loop
 that was running when the app was made (in a notebook: the kernel's, on the main thread; the
-notebook's ``add_next_tick_callback``). Without a running loop (a script, a test), frames wait until the
-main thread calls :meth:`Handoff.deliver` (the apps' ``wait``, ``flush`` and
+notebook's ``add_next_tick_callback``). Without a running loop (a script, a test), frames
+wait until the main thread calls :meth:`Handoff.deliver` (the apps' ``wait``, ``flush`` and
 ``run(block=True)`` do).
 
 Each run has a *generation*; frames of an older one (a run that was replaced or reset) are
