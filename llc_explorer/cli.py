@@ -287,7 +287,8 @@ def run_command(args: argparse.Namespace) -> None:
     elif args.command == "summary":
         print(format_table(summarize_rows(read_rows(args.results))))
     else:
-        write_report(read_rows(args.results), args.output)
+        rows = [{**row, "source": str(path)} for path in args.results for row in read_rows([path])]
+        write_report(rows, args.output, sources=[str(path) for path in args.results])
         print(f"wrote {args.output}")
 
 
