@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from llc_explorer.config import WARMUP_FACTOR
 from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.dln import TEACHERS
 from llc_explorer.errors import ConfigError
-from llc_explorer.estimator import LLCResult, estimate_llc
+from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
 from llc_explorer.prng import PRNGS
 from llc_explorer.registry import REGISTRY, all_hyperparameters, sampler_names
 from llc_explorer.report import write_report
@@ -184,7 +184,9 @@ def add_sweep_commands(commands: Any) -> None:
         sweep.add_argument(flag, type=kind, help=text)
     sweep.add_argument("--teacher", choices=list(TEACHERS), help="construction of w* (minimal)")
     sweep.add_argument("--out", type=Path, required=True, help="results folder")
-    sweep.add_argument("--shard", default="0/1", help="run part I of N (I/N)")
+    sweep.add_argument(
+        "--shard", default="0/1", help="run part I of N (I/N), or slurm: the job array's task"
+    )
     summary = commands.add_parser("summary", help="paper-style table of sweep results")
     summary.add_argument("results", type=Path, nargs="+", help="results files or folders")
     report = commands.add_parser("report", help="self-contained HTML report of sweep results")
@@ -239,8 +241,23 @@ def run_estimate(args: argparse.Namespace) -> None:
     """Run the ``estimate`` command."""
     names = (*ESTIMATE_SETTINGS, *all_hyperparameters())
     settings = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
-    result = estimate_llc(args.widths, args.rank, **settings)
+    if args.json or not sys.stderr.isatty():
+        result = estimate_llc(args.widths, args.rank, **settings)
+    else:
+        result = with_progress(stream_llc(args.widths, args.rank, **settings))
     print(json.dumps(result.to_dict()) if args.json else format_result(result))
+
+
+def with_progress(stream: Iterator[LLCResult]) -> LLCResult:
+    """Run ``stream`` to its end behind a progress bar on stderr: chain-steps done, their
+    rate and the time left; returns the last result."""
+    result = next(stream)
+    total = result.config.chains * result.config.steps
+    with tqdm(total=total, unit=" chain-steps", unit_scale=True, file=sys.stderr) as bar:
+        bar.update(result.config.chains * result.steps_done)
+        for result in stream:
+            bar.update(result.config.chains * result.steps_done - bar.n)
+    return result
 
 
 SWEEP_FLAGS = {

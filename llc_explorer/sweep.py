@@ -148,8 +148,22 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read sweep config {path}: {exc}") from None
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"I/N"`` -> ``(I, N)`` with ``0 <= I < N``."""
+SLURM_VARIABLES = ("SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT")
+"""What ``--shard slurm`` reads (with ``SLURM_ARRAY_TASK_MIN``, 0 when unset, subtracted)."""
+
+
+def parse_shard(text: str, environ: dict[str, str] | None = None) -> tuple[int, int]:
+    """``"I/N"`` -> ``(I, N)`` with ``0 <= I < N``; ``"slurm"`` takes them from a SLURM job
+    array's environment (``--array=0-9`` or ``1-10``: ``I`` counts from the array's first)."""
+    if text == "slurm":
+        env = dict(os.environ if environ is None else environ)
+        missing = [name for name in SLURM_VARIABLES if name not in env]
+        if missing:
+            raise ConfigError(
+                f"--shard slurm needs {' and '.join(missing)} (set in a SLURM job array)"
+            )
+        first = int(env.get("SLURM_ARRAY_TASK_MIN", "0"))
+        text = f"{int(env['SLURM_ARRAY_TASK_ID']) - first}/{env['SLURM_ARRAY_TASK_COUNT']}"
     try:
         index, count = (int(part) for part in text.split("/"))
     except ValueError:

@@ -1,5 +1,6 @@
 """The ``llc-explorer`` command line, run as a real subprocess."""
 
+import io
 import json
 import re
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from llc_explorer import dln_llc
+from llc_explorer.cli import main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -117,3 +119,22 @@ def test_bad_input_exits_2_with_one_line(args, fragment):
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("llc-explorer: error:") and fragment in lines[0]
     assert "Traceback" not in done.stderr
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_estimate_shows_progress_on_a_terminal_only(monkeypatch, capsys) -> None:
+    args = ["estimate", "--widths", "3,4,3", "--rank", "1", "--steps", "2000", "--n", "1000"]
+    for extra, shown in (([], True), (["--json"], False)):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        assert main([*args, *extra]) == 0
+        bar = terminal.getvalue()
+        assert ("100%" in bar and "8.00k/8.00k" in bar and "chain-steps/s" in bar) == shown, bar
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: no bar
+    assert main(args) == 0 and sys.stderr.getvalue() == ""
