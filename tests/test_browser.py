@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -295,6 +296,29 @@ def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshot
     for row in ("95% interval", "Monte Carlo", "R-hat (loss)", "MALA acceptance"):
         expect(readout).to_contain_text(row)
     page.screenshot(path=screenshots / "jupyterlab_stopped.png", full_page=True)
+
+    # The stopped run goes to a file in one click: the browser's own download of the link.
+    link = page.get_by_role("link", name=re.compile("Download this run"))
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    saved = screenshots / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "llc-run-10-20-20-10-r2-seed0.zip"
+    with zipfile.ZipFile(saved) as zipped:
+        summary = json.loads(zipped.read("summary.json"))
+        lines = zipped.read("traces.csv").decode().count("\n")
+    assert (
+        summary["config"]["steps"] == 100_000
+        and summary["config"]["steps"] != summary["steps_done"]
+    )
+    assert lines == 1 + 4 * summary["steps_done"]  # header, then every chain's every step
+    # ... and to code in one click.
+    page.get_by_role("button", name="As code").click()
+    code = page.locator(".widget-textarea textarea").first
+    expect(code).to_have_value(
+        re.compile(r"estimate_llc\(\[10, 20, 20, 10\], 2, .*step_size=2e-07")
+    )
 
     # Auto step size: adapts over the burn-in (10,000 steps here), then sets the control.
     page.get_by_role("button", name="Auto step size").click()

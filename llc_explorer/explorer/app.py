@@ -15,7 +15,8 @@ from llc_explorer.config import LLCConfig
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, stream_batch, stream_config
 from llc_explorer.explorer.controls import Controls
-from llc_explorer.explorer.model import build_config, sweep_step_sizes
+from llc_explorer.explorer.exports import command_line, download_link, python_code, run_archive
+from llc_explorer.explorer.model import build_config, fits, random_dln, sweep_step_sizes
 from llc_explorer.explorer.views import (
     RunPlots,
     SweepPlot,
@@ -46,6 +47,7 @@ class Frame(NamedTuple):
     sweep_plots: dict[str, dict] | None = None
     exact: float = math.nan
     step_size: float | None = None
+    download: str | None = None
 
 
 class Explorer(SamplingApp):
@@ -56,7 +58,10 @@ class Explorer(SamplingApp):
     (:func:`llc_explorer.cache.enable_compilation_cache`), so a restarted kernel does not
     compile the same chunks again. One background thread samples at a time, either a run
     or a step-size sweep; it hands plot-ready frames (:class:`Frame`) to the main thread, which
-    alone touches widgets and plots (:class:`llc_explorer.ui.app.SamplingApp`).
+    alone touches widgets and plots (:class:`llc_explorer.ui.app.SamplingApp`). "As code"
+    shows the ``estimate_llc`` call and the CLI line of the current settings, each finished
+    or stopped run offers its traces and summary for download, and the size-class buttons
+    draw a random benchmark DLN as ``llc-explorer sweep --size-class`` does.
 
     Rules:
 
@@ -93,6 +98,10 @@ class Explorer(SamplingApp):
         self.ui.reset.on_click(lambda _: self.reset())
         self.ui.sweep.on_click(lambda _: self.run_sweep())
         self.ui.auto.on_click(lambda _: self.auto_step_size())
+        self.ui.as_code.on_click(lambda _: self.show_code())
+        for label, button in self.ui.size_classes.items():
+            button.on_click(lambda _, label=label: self.random_dln(label))
+        self.ui.arch_seed.observe(lambda _: self._update_size_classes(), "value")
         self.ui.observe_settings(self._settings_changed)
         tabs = widgets.Tab(
             children=[
@@ -101,9 +110,13 @@ class Explorer(SamplingApp):
             ],
             titles=("Run", "Step-size sweep"),
         )
-        main = widgets.VBox([self.ui.readout, tabs], layout=widgets.Layout(flex="1"))
+        exports = widgets.HBox([self.ui.as_code, self.ui.download])
+        main = widgets.VBox(
+            [self.ui.readout, exports, self.ui.code, tabs], layout=widgets.Layout(flex="1")
+        )
         self.root = widgets.HBox([self.ui.settings_panel, main])
         self._validate()
+        self._update_size_classes()
 
     def run(self, block: bool = False) -> bool:
         """Start sampling with the current settings (stopping any run first); returns whether
@@ -114,6 +127,7 @@ class Explorer(SamplingApp):
         self._halt()
         self.result = None
         self.plots.clear()
+        self.ui.download.value = ""
         return self._start(self._sample, config, block)
 
     def run_sweep(self, block: bool = False) -> bool:
@@ -145,6 +159,45 @@ class Explorer(SamplingApp):
         if config is None:
             return False
         return self._start(self._calibrate, config, block)
+
+    def show_code(self) -> bool:
+        """Show the ``estimate_llc`` call and the ``llc-explorer estimate`` line that run the
+        current settings as Run does (:mod:`llc_explorer.explorer.exports`); returns whether
+        the settings are valid."""
+        config = self._validate()
+        if config is None:
+            return False
+        self.ui.code.value = (
+            f"{python_code(config)}\n\n# the same on the command line:\n# {command_line(config)}"
+        )
+        self.ui.code.layout.display = None
+        return True
+
+    def random_dln(self, size_class: str) -> None:
+        """Set the network to a random DLN of ``size_class`` drawn from the architecture seed
+        (as ``llc-explorer sweep --size-class`` draws it), then advance the seed."""
+        seed = self.ui.arch_seed.value
+        try:
+            arch = random_dln(size_class, seed)
+        except ConfigError as exc:
+            self.ui.drawn.value = problem_html(str(exc))
+            return
+        self.ui.set_values(widths=arch.widths, rank=arch.rank)
+        self.ui.drawn.value = (
+            f"drew d = {arch.num_params:,}, rank {arch.rank} (<code>llc-explorer sweep "
+            f"--size-class {size_class} --archs 1 --arch-seed {seed}</code>)"
+        )
+        self.ui.arch_seed.value = seed + 1
+
+    def _update_size_classes(self) -> None:
+        """Grey out the size classes whose next draw is over the memory limit."""
+        for label, button in self.ui.size_classes.items():
+            try:
+                arch = random_dln(label, self.ui.arch_seed.value)
+            except ConfigError:
+                button.disabled = True
+                continue
+            button.disabled = self.config is not None and not fits(self.config, arch)
 
     def reset(self) -> None:
         """Stop and wait for the thread, restore the default settings and clear the plots."""
@@ -202,8 +255,10 @@ class Explorer(SamplingApp):
                 self._post(self._run_frame(result, "running"))
         if result is None:
             self._post(self._status_frame(config, self._stopped("run")))
-        else:
-            self._post(self._run_frame(result, "done" if result.done else self._stopped("run")))
+            return
+        frame = self._run_frame(result, "done" if result.done else self._stopped("run"))
+        link = download_link(run_archive(result), result.config, result.steps_done)
+        self._post(frame._replace(download=link))
 
     def _sweep(self, configs: list[LLCConfig]) -> None:
         """Each sampler's step sizes run as one vmapped batch (:func:`stream_batch`)."""
@@ -251,6 +306,8 @@ class Explorer(SamplingApp):
             self.sweep_plot.show(frame.sweep_plots, frame.exact)
         if frame.step_size is not None:
             self.controls["step_size"].value = frame.step_size
+        if frame.download is not None:
+            self.ui.download.value = frame.download
         self._status = frame.status
         self.ui.readout.value = frame.readout
 
@@ -279,6 +336,7 @@ class Explorer(SamplingApp):
         if self.running or self.result is not None:
             self.plots.mark_stale(True)
         self._validate()
+        self._update_size_classes()
 
 
 def explore(

@@ -12,6 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from llc_explorer.architectures import SIZE_CLASSES
 from llc_explorer.config import WARMUP_FACTOR
 from llc_explorer.dln import TEACHERS
 from llc_explorer.errors import ConfigError
@@ -38,7 +39,9 @@ class Controls:
     free-form text, ``step_size`` the exact value), plus the architecture widgets of
     ``ARCHITECTURE`` and ``step_size_slider``. ``run``, ``stop``, ``reset``, ``sweep`` and
     ``auto`` (automatic step size) are the buttons, ``message`` the red validation message,
-    ``readout`` the results panel,
+    ``readout`` the results panel, ``as_code`` shows ``code`` (the run as code), ``download``
+    the link to the last run's file, ``size_classes`` the buttons that draw a random DLN of
+    each size class with ``arch_seed``, ``drawn`` says what was drawn,
     ``sweep_samplers`` and ``sweep_steps`` the sweep's settings, ``settings_panel`` and
     ``sweep_panel`` their layouts.
     """
@@ -82,6 +85,21 @@ class Controls:
         )
         self.message = widgets.HTML()
         self.readout = widgets.HTML()
+        self.as_code = _button("As code", "", "show the estimate_llc call and CLI line of this run")
+        self.code = widgets.Textarea(
+            layout=widgets.Layout(width="100%", height="120px", display="none")
+        )
+        self.download = widgets.HTML()
+        self.size_classes = {
+            f"{size:.0e}".replace("+0", ""): widgets.Button(
+                description=f"{size:.0e}".replace("+0", ""),
+                tooltip=f"draw a random DLN of about {size:,.0f} parameters, as the sweep does",
+                layout=widgets.Layout(width="48px"),
+            )
+            for size in SIZE_CLASSES
+        }
+        self.arch_seed = int_text("architecture seed", 0)
+        self.drawn = widgets.HTML()
         self.sweep_samplers = widgets.SelectMultiple(
             options=sampler_names(), value=sampler_names(), description="samplers", rows=5
         )
@@ -92,6 +110,10 @@ class Controls:
             [
                 section("<b>Network</b>"),
                 *(w[name] for name in (*ARCHITECTURE, "widths", "rank", "teacher")),
+                section("random benchmark DLN of size class:"),
+                widgets.HBox(list(self.size_classes.values())),
+                self.arch_seed,
+                self.drawn,
                 section("<b>Sampler</b>"),
                 self.sampler.box,
                 self.auto,

@@ -7,13 +7,15 @@ Nothing here touches a widget or a Bokeh object.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from llc_explorer.config import LLCConfig, chunk_size_for, make_config
+from llc_explorer.architectures import Architecture, random_architectures
+from llc_explorer.config import LLCConfig, check_int, chunk_size_for, make_config
 from llc_explorer.errors import ConfigError
 from llc_explorer.truth import num_params
 
@@ -132,6 +134,20 @@ def build_config(values: Mapping[str, Any]) -> LLCConfig:
             f"{MEMORY_LIMIT / 2**20:,.0f} MiB; most of it for {largest}: lower those"
         )
     return config
+
+
+@functools.lru_cache(maxsize=64)
+def random_dln(size_class: str, seed: int) -> Architecture:
+    """The DLN that ``llc-explorer sweep --size-class SIZE --archs 1 --arch-seed SEED`` runs
+    (the first of :func:`llc_explorer.architectures.random_architectures`)."""
+    seed = check_int("architecture seed", seed, 0, 2**32 - 1)
+    return random_architectures(size_class, 1, seed=seed)[0]
+
+
+def fits(config: LLCConfig, architecture: Architecture) -> bool:
+    """Whether ``config``'s run on ``architecture`` stays under ``MEMORY_LIMIT``."""
+    trial = dataclasses.replace(config, widths=architecture.widths, rank=architecture.rank)
+    return memory_estimate(trial) <= MEMORY_LIMIT
 
 
 def kept_steps(steps: int) -> np.ndarray:
