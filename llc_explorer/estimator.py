@@ -158,6 +158,14 @@ class LLCResult:
         """Which exact value applies at this teacher, in plain words."""
         return truth_note(self.true_llc, self.global_llc, self.config.teacher, self.config.rank)
 
+    def to_datatree(self) -> Any:
+        """This result as an ArviZ ``DataTree`` (``posterior``, ``warmup_posterior``,
+        ``sample_stats``, ``llc_estimate``: :mod:`llc_explorer.arviz_export`); needs the
+        ``arviz`` extra."""
+        from llc_explorer.arviz_export import to_datatree
+
+        return to_datatree(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no traces); NaN becomes ``None``."""
 

@@ -2,6 +2,7 @@
 the way repo2docker builds it (``pip install -r binder/requirements.txt`` from the repository
 root), imports the package and computes an exact LLC."""
 
+import re
 import shutil
 import socket
 import subprocess
@@ -33,8 +34,8 @@ def test_binder_requirements_are_pinned_and_install_the_repository():
     lines = (ROOT / "binder" / "requirements.txt").read_text().splitlines()
     requirements = [line.split("#")[0].strip() for line in lines]
     requirements = [line for line in requirements if line]
-    assert "." in requirements  # the package itself, from the repository root
-    pinned = [line for line in requirements if line != "."]
+    assert ".[arviz]" in requirements  # the package with its ArviZ export, from the root
+    pinned = [line for line in requirements if not line.startswith(".")]
     assert pinned and all("==" in line for line in pinned), pinned
     names = {line.split("==")[0].lower().replace("_", "-") for line in pinned}
     assert {"jax", "jaxlib", "numpy", "ipywidgets", "bokeh", "jupyter-bokeh", "jupyterlab"} <= names
@@ -67,7 +68,7 @@ def test_binder_environment_installs_and_runs(tmp_path):
         [
             python,
             "-c",
-            "import llc_explorer, ipywidgets, jupyter_bokeh; "
+            "import llc_explorer, ipywidgets, jupyter_bokeh, arviz_base, arviz_plots; "
             "from llc_explorer import Explorer, dln_llc; "
             "print(dln_llc([10, 20, 20, 10], 3).llc)",
         ],
@@ -78,3 +79,21 @@ def test_binder_environment_installs_and_runs(tmp_path):
     )
     assert check.returncode == 0, check.stderr[-4000:]
     assert check.stdout.strip() == "50"
+    extensions = subprocess.run(  # the Voila badge's voila/render/... is this extension
+        [python, "-m", "jupyter", "server", "extension", "list"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", extensions.stdout + extensions.stderr)  # colours
+    assert re.search(r"voila\S*\s+enabled", listing), listing
+
+
+def test_the_badges_open_the_explorer_in_jupyterlab_and_in_voila():
+    readme = (ROOT / "README.md").read_text()
+    links = re.findall(r"\]\((https://mybinder\.org/v2/gh/[^)]+)\)", readme)
+    paths = sorted(link.split("?urlpath=")[1] for link in links)
+    assert paths == [
+        "lab/tree/notebooks/01_explorer.ipynb",
+        "voila/render/notebooks/01_explorer.ipynb",
+    ]
+    assert len({link.split("?")[0] for link in links}) == 1  # one repository and branch
+    assert (ROOT / "notebooks" / "01_explorer.ipynb").exists()
