@@ -42,16 +42,6 @@ TUTORIAL = ROOT / "notebooks" / "02_sgmcmc_tutorial.ipynb"
 PLAYGROUND = "playground.ipynb"
 PLAYGROUND_SCREENSHOT = ROOT / "docs" / "playground.png"
 CHROMIUM = Path(os.environ.get("LLC_EXPLORER_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVER_START_SECONDS = 120
 WIDGETS_SECONDS = 180  # kernel start, imports and the first cell's output
 RUN_SECONDS = 240  # data, compile and sampling until the estimate is out of burn-in
@@ -81,23 +71,6 @@ def source_rows_js(column: str, other: str) -> str:
 
 LLC_POINTS_JS = source_rows_js("mean", "lower")  # the explorer's LLC plot's mean line
 TRAILS_JS = source_rows_js("x0", "alpha")  # the playground's chain trails
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """pytest-playwright's launch settings, with Debian's Chromium (no browser download)."""
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "args": CHROMIUM_ARGS,
-        "headless": True,
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url() -> None:
-    """No base URL (replaces pytest-base-url's fixture, whose form pytest deprecates)."""
-    return None
 
 
 @pytest.fixture(scope="session")

@@ -65,37 +65,35 @@ def test_the_header_command_reruns_the_sweep_exactly(tmp_path: Path) -> None:
 
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}")
-def test_the_report_opens_as_a_figure_page(tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_the_report_opens_as_a_figure_page(page, tmp_path: Path) -> None:
+    """pytest-playwright's ``page`` (Chromium as tests/conftest.py launches it)."""
+    expect = pytest.importorskip("playwright.sync_api").expect
     rows = stored_rows()
     path = tmp_path / "report.html"
     write_report(rows, path, sources=[str(p) for p in STORED])
     groups = {(s.sampler, s.size_class) for s in summarize_rows(rows)}
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
-        page.goto(path.as_uri())
-        table = page.locator("table.summary")
-        assert table.evaluate("t => t.tagName") == "TABLE"
-        cells = table.locator("tbody tr").evaluate_all(
-            "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"
-        )
-        assert sorted(map(tuple, cells)) == sorted(groups)  # one row per sampler and size class
-        assert table.locator("td.best").count() >= 2 * 5  # each size class marks its bests
-        sections = page.locator("section.size-class")
-        assert sorted(sections.evaluate_all("s => s.map(x => x.id)")) == ["size-1e3", "size-1e4"]
-        for k in range(sections.count()):  # each size class has its own plots, drawn
-            sync_api.expect(sections.nth(k).locator("canvas").first).to_be_visible(timeout=30_000)
-        header = page.locator("header").inner_text()
-        assert "llc-explorer sweep --size-class 1e4 --archs 5 --arch-seed 0" in header
-        assert f"llc_explorer {__version__}" in header
-        if os.environ.get("LLC_EXPLORER_UPDATE_SCREENSHOT") == "1":  # the table, then plots
-            page.locator("h2", has_text="Summary").evaluate("h => h.scrollIntoView()")
-            page.screenshot(path=str(SCREENSHOT), full_page=False)
-        median = table.locator("th", has_text="median")
-        median.click()
-        values = table.locator("tbody tr td:nth-child(5)").evaluate_all(
-            "tds => tds.map(td => parseFloat(td.dataset.sort))"
-        )
-        assert values == sorted(values)  # a click sorts by the column's value
-        browser.close()
+    page.set_viewport_size({"width": 1300, "height": 900})
+    page.goto(path.as_uri())
+    table = page.locator("table.summary")
+    assert table.evaluate("t => t.tagName") == "TABLE"
+    cells = table.locator("tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"
+    )
+    assert sorted(map(tuple, cells)) == sorted(groups)  # one row per sampler and size class
+    assert table.locator("td.best").count() >= 2 * 5  # each size class marks its bests
+    sections = page.locator("section.size-class")
+    assert sorted(sections.evaluate_all("s => s.map(x => x.id)")) == ["size-1e3", "size-1e4"]
+    for k in range(sections.count()):  # each size class has its own plots, drawn
+        expect(sections.nth(k).locator("canvas").first).to_be_visible(timeout=30_000)
+    header = page.locator("header").inner_text()
+    assert "llc-explorer sweep --size-class 1e4 --archs 5 --arch-seed 0" in header
+    assert f"llc_explorer {__version__}" in header
+    if os.environ.get("LLC_EXPLORER_UPDATE_SCREENSHOT") == "1":  # the table, then plots
+        page.locator("h2", has_text="Summary").evaluate("h => h.scrollIntoView()")
+        page.screenshot(path=str(SCREENSHOT), full_page=False)
+    median = table.locator("th", has_text="median")
+    median.click()
+    values = table.locator("tbody tr td:nth-child(5)").evaluate_all(
+        "tds => tds.map(td => parseFloat(td.dataset.sort))"
+    )
+    assert values == sorted(values)  # a click sorts by the column's value
