@@ -1,5 +1,5 @@
 """An estimate as an ArviZ ``DataTree`` (arviz-base, the DataTree-based ArviZ; optional:
-``pip install "llc_explorer[arviz]"``), so ArviZ's diagnostics and plots take it as they take
+``pip install ".[arviz]"`` in a clone), so ArviZ's diagnostics and plots take it as they take
 any sampler's output, and it saves to NetCDF as ArviZ saves.
 
 Groups (dims ``chain``, ``draw``; a draw is a step):
@@ -28,7 +28,7 @@ import numpy as np
 if TYPE_CHECKING:
     from llc_explorer.estimator import LLCResult
 
-INSTALL = 'pip install "llc_explorer[arviz]"'
+INSTALL = 'pip install ".[arviz]" (in a clone of llc_explorer)'
 
 
 def to_datatree(result: LLCResult) -> Any:

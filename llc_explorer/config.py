@@ -7,11 +7,13 @@ Every entry point (``estimate_llc``, the CLI, the explorer) builds an :class:`LL
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.dln import check_teacher
@@ -184,6 +186,27 @@ def check_run_length(chains: Any, steps: Any, burn_in: Any) -> tuple[int, int, f
     return chains, steps, burn_in
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def none_means_default(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` with every keyword given as ``None`` replaced by its default: one rule
+    everywhere, ``None`` (or leaving a setting out) means the default."""
+    parameters = inspect.signature(function).parameters
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for name, value in list(kwargs.items()):
+            default = parameters[name].default if name in parameters else None
+            if value is None and default is not inspect.Parameter.empty:
+                kwargs[name] = default
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+@none_means_default
 def make_config(
     widths: Sequence[int],
     rank: int,

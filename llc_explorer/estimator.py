@@ -161,7 +161,7 @@ class LLCResult:
     def to_datatree(self) -> Any:
         """This result as an ArviZ ``DataTree`` (``posterior``, ``warmup_posterior``,
         ``sample_stats``, ``llc_estimate``: :mod:`llc_explorer.arviz_export`); needs the
-        ``arviz`` extra."""
+        ``arviz`` extra (``pip install ".[arviz]"``)."""
         from llc_explorer.arviz_export import to_datatree
 
         return to_datatree(self)

@@ -8,7 +8,8 @@ counter hash: value ``i`` of a key ``(k0, k1)`` is
 
     h(h(i * 0x9E3779B9 xor k0) xor k1),   h = "lowbias32" (C. Wellons' integer hash)
 
-which XLA vectorises (about 5x faster than threefry here). Normals then come from
+which XLA vectorises (about 2x threefry's normals per second on a 2-core CPU:
+``benchmarks/prng_speed.py``). Normals then come from
 ``jax.random.normal`` as usual. Statistical checks live in ``tests/test_prng.py``.
 """
 

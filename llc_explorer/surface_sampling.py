@@ -24,6 +24,7 @@ from llc_explorer.config import (
     check_float,
     check_int,
     check_run_length,
+    none_means_default,
     sampler_settings,
 )
 from llc_explorer.errors import ConfigError
@@ -64,6 +65,7 @@ class SurfaceConfig(SamplerRun):
     chunk_size: int
 
 
+@none_means_default
 def make_surface_config(
     surface: str = "dln",
     *,

@@ -68,5 +68,5 @@ def test_diverged_steps_are_flagged() -> None:
 
 def test_without_arviz_the_message_says_what_to_install(result, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "arviz_base", None)
-    with pytest.raises(ImportError, match=r'pip install "llc_explorer\[arviz\]"'):
+    with pytest.raises(ImportError, match=r'pip install "\.\[arviz\]"'):
         result.to_datatree()

@@ -3,6 +3,7 @@ the command line (exit 2, one line) and in the explorer (beside the controls).""
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from pathlib import Path
@@ -117,3 +118,14 @@ def test_either_noise_generator_gives_the_same_estimate_within_its_interval() ->
     assert max(fast.llc_ci95[0], threefry.llc_ci95[0]) < min(fast.llc_ci95[1], threefry.llc_ci95[1])
     with pytest.raises(lx.ConfigError, match="prng must be one of fast, threefry, philox"):
         lx.make_config([3, 4, 3], 1, prng="mersenne")
+
+
+def test_none_means_the_default_for_every_setting() -> None:
+    keywords = [
+        name
+        for name, p in inspect.signature(lx.make_config).parameters.items()
+        if p.kind is p.KEYWORD_ONLY
+    ]
+    assert len(keywords) == 16  # teacher ... chunk_size: every setting but widths and rank
+    everything_none = lx.make_config([3, 4, 3], 1, **dict.fromkeys(keywords))
+    assert everything_none == lx.make_config([3, 4, 3], 1)
