@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import partial
 from typing import Any, NamedTuple
@@ -283,7 +284,5 @@ def run_chains(
 
 def last(stream: Iterator[Any]) -> Any:
     """The last item of ``stream`` (``None`` if it is empty), the stream run to its end."""
-    item = None
-    for item in stream:  # noqa: B007
-        pass
-    return item
+    remaining = deque(stream, maxlen=1)
+    return remaining[0] if remaining else None
