@@ -12,14 +12,14 @@ import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.dln import check_teacher
 from llc_explorer.errors import ConfigError
 from llc_explorer.prng import PRNGS
-from llc_explorer.registry import all_hyperparameters, get_spec
+from llc_explorer.registry import Hyperparameter, all_hyperparameters, get_spec
 from llc_explorer.truth import num_params, validate_rank, validate_widths
 
 WARMUP_FACTOR = 4.0
@@ -126,15 +126,8 @@ def check_float(
     name: str, value: Any, low: float, high: float = math.inf, *, open_low: bool = False
 ) -> float:
     """``value`` as a finite float in ``[low, high]`` (``(low, high]`` with ``open_low``),
-    else ``ValueError`` naming ``name``."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    ok = ok and (value > low if open_low else value >= low) and value <= high
-    if not ok:
-        bracket = "(" if open_low else "["
-        raise ConfigError(
-            f"{name} must be a finite number in {bracket}{low}, {high}]; got {value!r}"
-        )
-    return float(value)
+    else ``ConfigError`` naming ``name``: :meth:`llc_explorer.registry.Hyperparameter.check`."""
+    return float(Hyperparameter(low, high, open_low=open_low).check(name, value))
 
 
 def sampler_settings(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from numbers import Real
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -38,7 +39,7 @@ class Hyperparameter(NamedTuple):
             if isinstance(value, bool) or (isinstance(value, int | float) and value in (0, 1)):
                 return bool(value)
             raise ConfigError(f"{name} must be True or False (on or off); got {value!r}")
-        number = isinstance(value, int | float) and not isinstance(value, bool)
+        number = isinstance(value, Real) and not isinstance(value, bool)
         ok = number and math.isfinite(value)
         ok = ok and (value > self.low if self.open_low else value >= self.low)
         ok = ok and (value < self.high if self.open_high else value <= self.high)
@@ -46,7 +47,7 @@ class Hyperparameter(NamedTuple):
             left = "(" if self.open_low else "["
             right = ")" if self.open_high else "]"
             raise ConfigError(
-                f"{name} must be a finite number in {left}{self.low:g}, {self.high:g}{right}; "
+                f"{name} must be a finite number in {left}{self.low}, {self.high}{right}; "
                 f"got {value!r}"
             )
         return float(value)

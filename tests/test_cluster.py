@@ -24,7 +24,8 @@ TINY = {
 def test_shard_from_a_slurm_array() -> None:
     env = {"SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_COUNT": "3", "SLURM_ARRAY_TASK_MIN": "1"}
     assert parse_shard("slurm", env) == (2, 3)  # --array=1-3: the third task
-    assert parse_shard("slurm", {**env, "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_ID": "0"})
+    first = {**env, "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_ID": "0"}
+    assert parse_shard("slurm", first) == (0, 3)  # --array=0-2: the first task
     with pytest.raises(ConfigError, match="needs SLURM_ARRAY_TASK_ID"):
         parse_shard("slurm", {"SLURM_ARRAY_TASK_COUNT": "3"})
     with pytest.raises(ConfigError, match="0 <= I < N"):

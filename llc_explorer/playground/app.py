@@ -101,7 +101,6 @@ class Playground(SamplingApp):
     def reset(self) -> None:
         """Stop, restore the default settings and clear the plots."""
         self._halt()
-        self._generation = self._handoff.new_generation()
         self.ui.restore_defaults()
         self._interrupted = False
         self._draw()
@@ -190,7 +189,6 @@ class Playground(SamplingApp):
         if self.running:
             self._interrupted = True
             self._halt()
-            self._generation = self._handoff.new_generation()
         if not self._validate():
             return
         if drawn_key(self.configs) != self._drawn:

@@ -32,7 +32,6 @@ class SamplingApp:
         enable_compilation_cache()
         self._status = "ready"
         self._handoff = Handoff(self._apply)
-        self._generation = self._handoff.new_generation()
         self._worker = Worker(thread_name, self._post_error)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -72,10 +71,9 @@ class SamplingApp:
         self._handoff.deliver()
 
     def _launch(self, target: Any, work: Any, block: bool) -> bool:
-        """Start ``target(work)`` in the sampling thread as a new generation (frames of the
-        previous run are dropped); ``block`` waits for it."""
+        """Start ``target(work)`` in the sampling thread (after the previous run's thread has
+        ended and its last frame is shown); ``block`` waits for it."""
         self._halt()
-        self._generation = self._handoff.new_generation()
         self._worker.start(target, work)
         if block:
             self.wait()
@@ -88,7 +86,7 @@ class SamplingApp:
 
     def _post(self, frame: Any) -> None:
         """Hand ``frame`` to the main thread (from the sampling thread)."""
-        self._handoff.post(self._generation, frame)
+        self._handoff.post(frame)
 
     def _post_error(self, message: str) -> None:
         raise NotImplementedError

@@ -10,8 +10,8 @@ notebook's ``add_next_tick_callback``). Without a running loop (a script, a test
 wait until the main thread calls :meth:`Handoff.deliver` (the apps' ``wait``, ``flush`` and
 ``run(block=True)`` do).
 
-Each run has a *generation*; frames of an older one (a run that was replaced or reset) are
-dropped on delivery.
+Nothing of a finished run can arrive late: a new run, Reset and a Playground setting first
+stop and join the thread and apply its last frame (:meth:`llc_explorer.ui.app.SamplingApp._halt`).
 """
 
 from __future__ import annotations
@@ -40,25 +40,16 @@ class Handoff:
     def __init__(self, apply: Callable[[Any], None]) -> None:
         self._apply = apply
         self._lock = threading.Lock()
-        self._pending: tuple[int, Any] | None = None
+        self._pending: Any = None
         self._scheduled = False
-        self._generation = 0
         self.owner = threading.get_ident()
         self.loop = running_loop()
 
-    def new_generation(self) -> int:
-        """Start a new generation (a new run), dropping any frame not yet delivered; returns
-        its number, for :meth:`post`."""
-        with self._lock:
-            self._generation += 1
-            self._pending = None
-            return self._generation
-
-    def post(self, generation: int, frame: Any) -> None:
+    def post(self, frame: Any) -> None:
         """Hand ``frame`` over (any thread): it replaces an undelivered one; delivery is
         scheduled on the owner's event loop when there is one."""
         with self._lock:
-            self._pending = (generation, frame)
+            self._pending = frame
             schedule = self.loop is not None and not self._scheduled
             self._scheduled = self._scheduled or schedule
         if schedule and self.loop is not None:
@@ -66,11 +57,10 @@ class Handoff:
                 self.loop.call_soon_threadsafe(self.deliver)
 
     def deliver(self) -> None:
-        """Apply the latest frame of the current generation, if any (owner thread only)."""
+        """Apply the latest frame, if one is waiting (owner thread only)."""
         if threading.get_ident() != self.owner:
             raise RuntimeError("frames are applied only in the thread that made the app")
         with self._lock:
-            item, self._pending, self._scheduled = self._pending, None, False
-            current = self._generation
-        if item is not None and item[0] == current:
-            self._apply(item[1])
+            frame, self._pending, self._scheduled = self._pending, None, False
+        if frame is not None:
+            self._apply(frame)
