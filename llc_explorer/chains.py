@@ -65,9 +65,11 @@ def chain_hyperparameters(sampler: Sampler, configs: Sequence[Any]) -> Any:
     )
 
 
+@partial(jax.jit, static_argnums=0)
 def init_chains(sampler: Sampler, center: Params, hyper: Any, *, keys: jax.Array) -> ChainState:
     """Chains started at ``center`` (``w*``): one per entry of ``keys``, with the per-chain
-    hyperparameters ``hyper`` (every leaf has a leading chain axis)."""
+    hyperparameters ``hyper`` (every leaf has a leading chain axis). Jitted: one compile
+    instead of one per small operation."""
     chains = keys.shape[0]
     init = sampler.init
     params = jax.tree.map(lambda w: jnp.broadcast_to(w, (chains, *w.shape)), center)
@@ -101,8 +103,10 @@ def shard_chains(state: ChainState) -> ChainState:
 
 
 def all_finite(tree: Any) -> jax.Array:
-    """Whether every entry of every leaf is finite."""
-    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
+    """Whether every entry of every leaf is finite: ``sum(0 * x)`` is 0 then, and NaN as soon
+    as one entry is infinite or NaN (a float sum, which XLA:CPU vectorises; a boolean
+    ``all(isfinite(x))`` ran at a quarter of its speed)."""
+    return jnp.isfinite(sum(jnp.sum(0 * x) for x in jax.tree.leaves(tree)))
 
 
 def freeze_where(keep_old: jax.Array, old: Any, new: Any) -> Any:
@@ -187,17 +191,19 @@ def run_chunk(
 class ChunkCache:
     """Compiled chunk functions, keyed by sampler (the object: a registered sampler is one
     object), gradient estimator, chunk length, whether the path is recorded, and the argument
-    shapes."""
+    shapes. Two threads asking for the same chunk compile it once (the second waits); chunks
+    of different keys compile side by side."""
 
     def __init__(self) -> None:
         self._compiled: dict[Any, Any] = {}
+        self._locks: dict[Any, threading.Lock] = {}
         self._lock = threading.Lock()
 
     @staticmethod
     def key(static: tuple, args: tuple) -> tuple:
         """What a compiled chunk depends on: the static arguments of :func:`run_chunk`
         (sampler, estimator, chunk length, ``record_path``) and the shapes and dtypes of
-        ``args``."""
+        ``args`` (arrays or ``jax.ShapeDtypeStruct``)."""
         leaves, treedef = jax.tree.flatten(args)
         shapes = tuple((jnp.shape(x), str(getattr(x, "dtype", type(x)))) for x in leaves)
         return (*static, treedef, shapes)
@@ -205,9 +211,12 @@ class ChunkCache:
     def get(self, static: tuple, args: tuple) -> tuple[Any, float]:
         """The compiled chunk ``run_chunk(*static, *args)`` (``static`` = sampler,
         gradient estimator, chunk length, ``record_path``) and the seconds spent compiling it
-        now (0 if cached)."""
+        now (0 if cached). ``args`` may be shapes alone (``jax.ShapeDtypeStruct``): the chunk
+        is then compiled ahead of its first run (:mod:`llc_explorer.precompile`)."""
         key = self.key(static, args)
         with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
             if key in self._compiled:
                 return self._compiled[key], 0.0
             began = time.perf_counter()

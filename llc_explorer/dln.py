@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import NamedTuple
 
 import jax
@@ -73,8 +74,10 @@ def truncate_rank(w: jax.Array, rank: int) -> jax.Array:
     return jnp.asarray((u[:, :rank] * s[None, :rank]) @ vt[:rank], dtype=w.dtype)
 
 
-def random_layers(key: jax.Array, widths: Sequence[int]) -> list[jax.Array]:
-    """Matrices ``W_j`` with entries ``N(0, 1/H_{j-1})`` in float32 (one draw of ``d`` values)."""
+@partial(jax.jit, static_argnums=1)
+def random_layers(key: jax.Array, widths: tuple[int, ...]) -> list[jax.Array]:
+    """Matrices ``W_j`` with entries ``N(0, 1/H_{j-1})`` in float32 (one draw of ``d`` values;
+    jitted: one compile, the same numbers as op by op)."""
     flat = jax.random.normal(key, (num_params(widths),), jnp.float32)
     layers, start = [], 0
     for h_in, h_out in itertools.pairwise(widths):
@@ -184,7 +187,7 @@ def make_teacher(
     """
     build = TEACHERS[check_teacher(construction)].build
     for attempt in range(attempts):
-        layers = build(random_layers(jax.random.fold_in(key, attempt), widths), rank)
+        layers = build(random_layers(jax.random.fold_in(key, attempt), tuple(widths)), rank)
         if has_rank(product(layers), rank):
             return tuple(layers)
     raise RuntimeError(

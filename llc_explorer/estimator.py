@@ -54,7 +54,7 @@ from llc_explorer.local_truth import truth_note
 from llc_explorer.problem import Problem, build_problem, problem_keys
 from llc_explorer.registry import get_sampler, get_spec
 from llc_explorer.samplers import Potential
-from llc_explorer.traces import ChainEstimate, Traces
+from llc_explorer.traces import ChainEstimate, Traces, latest_half_estimate
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,37 @@ class LLCResult:
         if len(self.diverged_chains) == chains:
             return f"all {chains} chains diverged: the estimate is NaN (try a smaller step size)"
         if self.steps_done <= self.config.burn_in_steps:
-            return "burn-in: no estimate yet"
+            return (
+                f"burn-in: the estimate starts after step {self.config.burn_in_steps:,}; "
+                "until then a provisional value (the latest half of the steps) is shown"
+            )
         if self.diverged_chains:
             return f"{len(self.diverged_chains)} of {chains} chains diverged and are excluded"
         return ""
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the burn-in is still running (no estimate yet: see
+        :attr:`provisional_llc`)."""
+        return self.steps_done <= self.config.burn_in_steps
+
+    @cached_property
+    def provisional_llc(self) -> float:
+        """During the burn-in, the mean over the chains still alive of
+        :func:`llc_explorer.traces.latest_half_estimate` at the latest step (NaN before the
+        first step and after the burn-in, where :attr:`llc_mean` is the estimate)."""
+        if not 0 < self.steps_done <= self.config.burn_in_steps:
+            return math.nan
+        alive = [c for c in range(self.config.chains) if c not in dict(self.diverged_chains)]
+        if not alive:
+            return math.nan
+        latest = latest_half_estimate(
+            self.loss_trace[alive],
+            np.array([self.steps_done - 1]),
+            self.config.nbeta,
+            self.loss_at_teacher,
+        )
+        return float(np.mean(latest))
 
     @cached_property
     def mala_per_chain(self) -> np.ndarray:

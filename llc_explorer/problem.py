@@ -4,7 +4,9 @@ at ``w*`` (local), beside Aoyagi's global value."""
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+import threading
+from collections.abc import Callable
+from typing import NamedTuple, ParamSpec, TypeVar
 
 import jax
 
@@ -37,6 +39,25 @@ def problem_keys(seed: int, prng: str = "fast") -> tuple[jax.Array, jax.Array, j
     return teacher_key, data_key, chain_key(chains, prng)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def one_at_a_time(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` called by one thread at a time: a background preparation
+    (:mod:`llc_explorer.precompile`) and a run asking for the same cached problem build it
+    once, the second thread waiting for the first."""
+    lock = threading.Lock()
+
+    @functools.wraps(function)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> R:
+        with lock:
+            return function(*args, **kwargs)
+
+    return locked
+
+
+@one_at_a_time
 @functools.lru_cache(maxsize=2)
 def build_problem(
     widths: tuple[int, ...],
@@ -52,6 +73,7 @@ def build_problem(
     points, ``L_n(w*)``, the local LLC at the teacher (:func:`teacher_llc`) and ``dln_llc``.
 
     Cached (the last two problems): rerunning with only sampler settings changed reuses them.
+    One thread builds at a time.
     """
     teacher_key, data_key, _ = problem_keys(seed)
     w_star = make_teacher(teacher_key, widths, rank, construction=teacher)

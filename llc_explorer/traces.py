@@ -46,6 +46,20 @@ class Traces:
         self.total = sums[:, -1]
 
 
+def latest_half_estimate(
+    loss: np.ndarray, steps: np.ndarray, nbeta: float, loss_at_teacher: float
+) -> np.ndarray:
+    """The provisional estimate shown during the burn-in, per chain (rows of ``loss``,
+    chains x steps) at each step ``t`` of ``steps``: the latest half of the steps so far,
+    ``n*beta * (mean_{floor(t/2) <= s <= t} L_s - L_n(w*))``. It is not the estimator (that
+    averages from the burn-in on); it only lets a run show a number from its first chunk."""
+    sums = np.zeros((loss.shape[0], loss.shape[1] + 1))
+    np.cumsum(loss, axis=1, dtype=float, out=sums[:, 1:])
+    steps = np.asarray(steps, int)
+    first = steps // 2
+    return nbeta * ((sums[:, steps + 1] - sums[:, first]) / (steps + 1 - first) - loss_at_teacher)
+
+
 class ChainEstimate(NamedTuple):
     """The estimate over chains: per chain (NaN for a diverged one), and the mean, standard
     deviation (``ddof=1``) and standard error ``std / sqrt(C)`` over the others."""

@@ -20,17 +20,13 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import free_port, serve, serve_jupyterlab
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -42,7 +38,6 @@ TUTORIAL = ROOT / "notebooks" / "02_sgmcmc_tutorial.ipynb"
 PLAYGROUND = "playground.ipynb"
 PLAYGROUND_SCREENSHOT = ROOT / "docs" / "playground.png"
 CHROMIUM = Path(os.environ.get("LLC_EXPLORER_CHROMIUM", "/usr/bin/chromium"))
-SERVER_START_SECONDS = 120
 WIDGETS_SECONDS = 180  # kernel start, imports and the first cell's output
 RUN_SECONDS = 240  # data, compile and sampling until the estimate is out of burn-in
 
@@ -78,69 +73,6 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1500, "height": 1400}}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Poll ``url`` until it answers 200; fail with the server's log if it exits or stalls."""
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(
-        f"server at {url} did not answer in {SERVER_START_SECONDS} s:\n{log.read_text()[-4000:]}"
-    )
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    """SIGTERM the server's process group (the server and its kernels), SIGKILL if it lingers."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-
-
-def serve(command: list[str], home: Path, url: str) -> Iterator[str]:
-    """Run a Jupyter server ``command`` with its own config, data and runtime folders under
-    ``home``; yield ``url`` once it answers, and stop it afterwards."""
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
-        "IPYTHONDIR": str(home / "ipython"),
-    }
-    log = home / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=home,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_http(url, process, log)
-        yield url
-    finally:
-        stop_server(process)
-
-
 @pytest.fixture(scope="module")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("screenshots")
@@ -163,23 +95,7 @@ def notebook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def jupyterlab(tmp_path_factory: pytest.TempPathFactory, notebook_dir: Path) -> Iterator[str]:
     """JupyterLab on a free local port without a token; yields its base URL."""
     home = tmp_path_factory.mktemp("jupyterlab")
-    settings = home / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    # no news or update-check notifications over the page
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    port = free_port()
-    command = [
-        sys.executable, "-m", "jupyter", "lab",
-        "--no-browser", "--allow-root",
-        "--ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.token=", "--ServerApp.password=",
-        f"--ServerApp.root_dir={notebook_dir}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    yield from serve(command, home, f"{base}/api/status")
+    yield from serve_jupyterlab(home, notebook_dir)
 
 
 @pytest.fixture(scope="module")
@@ -254,6 +170,10 @@ def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshot
     assert float(widget_input(page, "step size (exact)").input_value()) == 2e-7
     page.get_by_role("button", name="Run", exact=True).click()
 
+    # During the 10,000-step burn-in the readout already shows a (provisional) number.
+    expect(readout).to_contain_text(
+        re.compile(r"estimate\s*≈ -?\d[\d.]* \(provisional\)"), timeout=RUN_SECONDS * 1000
+    )
     expect(readout).to_contain_text(
         re.compile(r"estimate\s*-?\d[\d.]*"), timeout=RUN_SECONDS * 1000
     )

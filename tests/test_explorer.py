@@ -12,7 +12,16 @@ import pytest
 
 from llc_explorer import Explorer, dln_llc, explore
 from llc_explorer.chains import TRACES
-from llc_explorer.explorer.model import MAX_POINTS, PLOT_LIMIT
+from llc_explorer.errors import ConfigError
+from llc_explorer.explorer.controls import Controls
+from llc_explorer.explorer.model import (
+    DEVICE_FRACTION,
+    MAX_POINTS,
+    MEMORY_LIMIT,
+    PLOT_LIMIT,
+    build_config,
+    memory_limit,
+)
 from llc_explorer.registry import REGISTRY
 
 SMALL = {
@@ -259,3 +268,13 @@ def test_teacher_setting_changes_the_exact_value_shown(explorer: Explorer) -> No
     assert "lower bound" in explorer.ui.readout.value
     assert explorer.run(block=True)
     assert all(math.isnan(v) for v in explorer.sources["exact"].data["llc"])
+
+
+def test_the_memory_limit_follows_an_accelerators_free_memory() -> None:
+    assert memory_limit() == memory_limit(None) == MEMORY_LIMIT  # a CPU reports no stats
+    h100 = {"bytes_limit": 80 * 2**30, "bytes_in_use": 10 * 2**30}
+    assert memory_limit(h100) == int(DEVICE_FRACTION * 70 * 2**30)
+    values = {**Controls().values(), "widths": "1000,1000,1000,1000,1000,1000", "chains": 64}
+    with pytest.raises(ConfigError, match="over the explorer's limit of 2,048 MiB"):
+        build_config(values)  # 5e6 parameters x 64 chains: about 4.8 GiB
+    assert build_config(values, limit=memory_limit(h100)).chains == 64

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from llc_explorer import REGISTRY, estimate_llc, get_sampler
-from llc_explorer.chains import TRACES
+from llc_explorer.chains import TRACES, all_finite
 from llc_explorer.data import make_dataset
 from llc_explorer.dln import make_teacher
 from llc_explorer.gradients import minibatch_loss_and_grad
@@ -175,3 +175,15 @@ def test_no_recompile_when_tuned_values_change(name):
     assert TRACES["count"] == before
     estimate_llc([3, 5, 2], 1, **common)  # a new shape does compile: the counter is live
     assert TRACES["count"] == before + 1
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_all_finite_finds_one_bad_entry_and_never_overflows(bad) -> None:
+    check = jax.jit(all_finite)
+    huge = (jnp.full((3, 4), 3e38, jnp.float32), jnp.full((5,), -3e38, jnp.float32))
+    assert bool(check(huge))  # their sum overflows; each entry is finite
+    for leaf in range(2):
+        for entry in (0, 2):
+            tree = [np.array(x) for x in huge]
+            tree[leaf].flat[entry] = bad
+            assert not bool(check(tuple(jnp.asarray(x) for x in tree)))

@@ -25,9 +25,11 @@ from llc_explorer.explorer.views import (
     run_data,
     sweep_data,
 )
+from llc_explorer.precompile import compiling_ahead, prepare, signature
 from llc_explorer.step_size import calibrate_config
 from llc_explorer.ui.app import SamplingApp
 from llc_explorer.ui.notebook import problem_html
+from llc_explorer.ui.preparer import Preparer
 
 PUSH_INTERVAL = 0.15
 """Least seconds between two plot updates while sampling."""
@@ -65,6 +67,11 @@ class Explorer(SamplingApp):
 
     Rules:
 
+    - Once shown, it gets the current run ready in the background (problem built, chunk
+      compiled: :func:`llc_explorer.precompile.prepare`), again half a second after the last
+      change of a setting that the compiled run depends on, so Run starts at once.
+    - Before the burn-in ends, the readout and the LLC plot show a provisional value (the
+      latest half of the steps so far), labelled as such.
     - Plots update while sampling, at most once every ``PUSH_INTERVAL`` seconds.
     - Stop takes effect after the current chunk (about 0.1 s; a first run of a new network
       shape first finishes building its data and compiling).
@@ -75,7 +82,7 @@ class Explorer(SamplingApp):
 
     Test hooks: ``controls`` (widgets by ``estimate_llc`` keyword, plus the architecture
     widgets and ``step_size_slider``), ``sources`` (Bokeh sources by plot name), ``status``,
-    ``result`` (the latest :class:`LLCResult` shown), ``sweep_results``, ``run``,
+    ``result`` (the latest :class:`LLCResult` shown), ``sweep_results``, ``preparer``, ``run``,
     ``run_sweep``, ``stop``, ``wait``, ``flush`` and ``reset``.
     """
 
@@ -92,6 +99,8 @@ class Explorer(SamplingApp):
         self.config: LLCConfig | None = None
         self.result: LLCResult | None = None
         self.sweep_results: list[LLCResult] = []
+        self.preparer = Preparer(prepare, signature)
+        self._shown = False
         self._stale = False
         self.ui.run.on_click(lambda _: self.run())
         self.ui.stop.on_click(lambda _: self.stop())
@@ -117,6 +126,12 @@ class Explorer(SamplingApp):
         self.root = widgets.HBox([self.ui.settings_panel, main])
         self._validate()
         self._update_size_classes()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self._shown = True
+        if self.config is not None:
+            self.preparer.request(self.config)
+        return super()._repr_mimebundle_(**kwargs)
 
     def run(self, block: bool = False) -> bool:
         """Start sampling with the current settings (stopping any run first); returns whether
@@ -212,7 +227,9 @@ class Explorer(SamplingApp):
         self._set_status("ready")
 
     def _start(self, target: Any, work: Any, block: bool) -> bool:
-        """Start ``target(work)`` in the sampling thread, the plots marked current."""
+        """Start ``target(work)`` in the sampling thread (dropping a preparation that has not
+        begun), the plots marked current."""
+        self.preparer.cancel()
         self._stale = False
         self.plots.mark_stale(False)
         return self._launch(target, work, block)
@@ -247,11 +264,12 @@ class Explorer(SamplingApp):
         self._post(self._status_frame(config, "compiling / building data…"))
         pushed = 0.0
         result = None
-        for result in self._worker.stream(stream_config(config)):
-            now = time.perf_counter()
-            if now - pushed >= PUSH_INTERVAL:
-                pushed = now
-                self._post(self._run_frame(result, "running"))
+        with compiling_ahead(config):  # unless prepared already: compiles while data build
+            for result in self._worker.stream(stream_config(config)):
+                now = time.perf_counter()
+                if now - pushed >= PUSH_INTERVAL:
+                    pushed = now
+                    self._post(self._run_frame(result, "running"))
         if result is None:
             self._post(self._status_frame(config, self._stopped("run")))
             return
@@ -297,19 +315,22 @@ class Explorer(SamplingApp):
     # The main thread.
 
     def _apply(self, frame: Frame) -> None:
-        """Show a frame from the sampling thread."""
+        """Show a frame from the sampling thread: the readout first (its message then reaches
+        the browser before the plots', whose first drawing can keep the page busy for a
+        second on a slow machine). A step size from Auto step size is set before the
+        readout, whose message it would otherwise replace with "ready"."""
+        if frame.step_size is not None:
+            self.controls["step_size"].value = frame.step_size
+        self._status = frame.status
+        self.ui.readout.value = frame.readout
         if frame.result is not None and frame.plots is not None:
             self.result = frame.result
             self.plots.show(frame.plots, frame.result.config.burn_in_steps)
         if frame.sweep is not None and frame.sweep_plots is not None:
             self.sweep_results = list(frame.sweep)
             self.sweep_plot.show(frame.sweep_plots, frame.exact)
-        if frame.step_size is not None:
-            self.controls["step_size"].value = frame.step_size
         if frame.download is not None:
             self.ui.download.value = frame.download
-        self._status = frame.status
-        self.ui.readout.value = frame.readout
 
     def _show_status(self, status: str) -> None:
         self.ui.readout.value = readout_html(self.config, self.result, status)
@@ -327,6 +348,8 @@ class Explorer(SamplingApp):
         self.ui.run.disabled = self.ui.sweep.disabled = self.ui.auto.disabled = config is None
         if not self.running and changed:  # a widget echoing its own value keeps the status
             self._set_status("ready" if config else "invalid settings")
+        if changed and config is not None and self._shown:
+            self.preparer.request(config)
         return config
 
     def _settings_changed(self, _change: dict) -> None:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import jax
 import numpy as np
 
 from llc_explorer.architectures import Architecture, random_architectures
@@ -24,7 +25,11 @@ CHUNK_FLOPS = 5e8
 second (see ``PUSH_INTERVAL``) and Stop acts at once."""
 
 MEMORY_LIMIT = 2 * 2**30
-"""Largest estimated memory (bytes) of a run the explorer starts."""
+"""Largest estimated memory (bytes) of a run the explorer starts on a CPU."""
+
+DEVICE_FRACTION = 0.8
+"""On an accelerator, the share of its free memory a run may use (the rest: XLA's workspace
+and what the compiled chunk keeps besides the estimate of :func:`memory_parts`)."""
 
 MAX_POINTS = 2000
 """Points per chain sent to the browser (give or take one): see :func:`kept_steps`."""
@@ -96,6 +101,21 @@ def memory_estimate(config: LLCConfig) -> int:
     return sum(memory_parts(config).values())
 
 
+def memory_limit(stats: Mapping[str, int] | str | None = "device") -> int:
+    """The largest estimated memory (bytes) of a run the explorer starts.
+
+    ``stats`` are a device's ``memory_stats()`` (``"device"``: those of JAX's first device).
+    An accelerator reports them: the limit is ``DEVICE_FRACTION`` of its free memory,
+    ``bytes_limit - bytes_in_use``. A CPU reports none (``None``): ``MEMORY_LIMIT``.
+    """
+    if stats == "device":
+        stats = jax.devices()[0].memory_stats()
+    if not isinstance(stats, Mapping) or "bytes_limit" not in stats:
+        return MEMORY_LIMIT
+    free = stats["bytes_limit"] - stats.get("bytes_in_use", 0)
+    return int(DEVICE_FRACTION * max(free, 0))
+
+
 def parse_nbeta(text: str) -> float | None:
     """The n·β entry: blank -> ``None`` (the default ``n / log n``), else a number."""
     if not text.strip():
@@ -108,12 +128,13 @@ def parse_nbeta(text: str) -> float | None:
         ) from None
 
 
-def build_config(values: Mapping[str, Any]) -> LLCConfig:
+def build_config(values: Mapping[str, Any], limit: int | None = None) -> LLCConfig:
     """A validated config from the explorer's settings: ``estimate_llc`` keywords, with
     ``widths`` as free-form text and the sizes of ``ARCHITECTURE`` (see :func:`architecture`).
 
     ``nbeta`` is text: blank means the default ``n / log n``. ``ConfigError`` names a bad
-    setting, or gives the memory estimate when it exceeds ``MEMORY_LIMIT``.
+    setting, or gives the memory estimate when it exceeds ``limit`` (default:
+    :func:`memory_limit`, which follows an accelerator's free memory).
     """
     settings = dict(values)
     settings["nbeta"] = parse_nbeta(settings["nbeta"])
@@ -127,11 +148,12 @@ def build_config(values: Mapping[str, Any]) -> LLCConfig:
     config = dataclasses.replace(config, chunk_size=chunk)
     parts = memory_parts(config)
     needed = sum(parts.values())
-    if needed > MEMORY_LIMIT:
+    limit = memory_limit() if limit is None else limit
+    if needed > limit:
         largest = max(parts, key=parts.__getitem__)
         raise ConfigError(
             f"this run needs about {needed / 2**20:,.0f} MiB, over the explorer's limit of "
-            f"{MEMORY_LIMIT / 2**20:,.0f} MiB; most of it for {largest}: lower those"
+            f"{limit / 2**20:,.0f} MiB; most of it for {largest}: lower those"
         )
     return config
 
@@ -145,9 +167,9 @@ def random_dln(size_class: str, seed: int) -> Architecture:
 
 
 def fits(config: LLCConfig, architecture: Architecture) -> bool:
-    """Whether ``config``'s run on ``architecture`` stays under ``MEMORY_LIMIT``."""
+    """Whether ``config``'s run on ``architecture`` stays under :func:`memory_limit`."""
     trial = dataclasses.replace(config, widths=architecture.widths, rank=architecture.rank)
-    return memory_estimate(trial) <= MEMORY_LIMIT
+    return memory_estimate(trial) <= memory_limit()
 
 
 def kept_steps(steps: int) -> np.ndarray:

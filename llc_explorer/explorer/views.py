@@ -33,6 +33,7 @@ from llc_explorer.estimator import LLCResult
 from llc_explorer.explorer.model import kept_steps, mean_band, plottable
 from llc_explorer.local_truth import teacher_llc, truth_note
 from llc_explorer.registry import sampler_names
+from llc_explorer.traces import latest_half_estimate
 from llc_explorer.truth import dln_llc, num_params
 
 ALIVE, DIVERGED = "#2ca02c", "#d62728"
@@ -48,6 +49,7 @@ EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
     "loss": ("xs", "ys", "chain", "color"),
     "running": ("xs", "ys", "chain", "color"),
     "mean": ("step", "mean", "lower", "upper"),
+    "provisional": ("step", "llc"),
     "exact": ("step", "llc"),
     "raster": ("x", "width", "chain", "start", "end", "status", "color"),
     "diverged_count": ("step", "count"),
@@ -56,7 +58,7 @@ EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns of each plot's source, by plot name."""
 
-RUN_SOURCES = ("loss", "running", "mean", "exact", "raster", "diverged_count")
+RUN_SOURCES = ("loss", "running", "mean", "provisional", "exact", "raster", "diverged_count")
 SWEEP_SOURCES = ("sweep", "sweep_diverged")
 
 
@@ -83,6 +85,20 @@ def exact_value(result: LLCResult) -> float:
     return math.nan if result.true_llc is None else float(result.true_llc)
 
 
+def provisional_line(result: LLCResult, kept: list[int]) -> dict[str, np.ndarray]:
+    """The provisional estimate over the burn-in (:func:`latest_half_estimate`), averaged over
+    the ``kept`` chains (those that did not diverge), at the plotted steps before the burn-in
+    ends."""
+    config = result.config
+    steps = kept_steps(result.steps_done)
+    steps = steps[steps < config.burn_in_steps]
+    if not kept or not steps.size:
+        return {"step": steps, "llc": np.full(steps.shape, np.nan)}
+    window = result.loss_trace[kept, : steps[-1] + 1]
+    per_chain = latest_half_estimate(window, steps, config.nbeta, result.loss_at_teacher)
+    return {"step": steps, "llc": plottable(per_chain.mean(axis=0))}
+
+
 def run_data(result: LLCResult) -> dict[str, dict[str, Any]]:
     """The data of every run plot for ``result``, by source name."""
     config, done = result.config, result.steps_done
@@ -104,6 +120,7 @@ def run_data(result: LLCResult) -> dict[str, dict[str, Any]]:
         "loss": chain_lines(scaled, done),
         "running": chain_lines(result.running_llc, done),
         "mean": mean_band(result.running_llc[kept], done),
+        "provisional": provisional_line(result, kept),
         "exact": {"step": [0, config.steps], "llc": [exact_value(result)] * 2},
         "raster": {
             "x": [(start + end) / 2 for _, start, end, _ in spans],
@@ -197,6 +214,15 @@ class RunPlots:
             "step", "lower", "upper", source=src["mean"], fill_alpha=0.25, legend_label="± stderr"
         )
         mean = llc.line("step", "mean", source=src["mean"], line_width=2, legend_label="mean")
+        llc.line(
+            "step",
+            "llc",
+            source=src["provisional"],
+            color="gray",
+            line_width=2,
+            line_dash="dotted",
+            legend_label="provisional (burn-in)",
+        )
         llc.line(
             "step",
             "llc",
@@ -360,8 +386,13 @@ def readout_html(config: LLCConfig | None, result: LLCResult | None, status: str
         c, d = result.config, result.diagnostics
         low, high = result.llc_ci95
         mc_low, mc_high = result.llc_ci95_mc
+        estimate = (
+            f"≈ {format_number(result.provisional_llc)} (provisional)"
+            if result.provisional
+            else estimate_html(result.llc_mean, result.llc_stderr)
+        )
         rows += [
-            ("estimate", estimate_html(result.llc_mean, result.llc_stderr)),
+            ("estimate", estimate),
             (
                 "95% interval",
                 f"[{format_number(low)}, {format_number(high)}] (Monte Carlo ± "

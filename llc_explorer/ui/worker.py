@@ -8,24 +8,38 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable, Generator, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 LOG = logging.getLogger("llc_explorer")
 
 EXIT_TIMEOUT = 60.0
 """Most seconds to wait at exit for a sampling thread to finish its chunk (or compile)."""
 
-_WORKERS: weakref.WeakSet[Worker] = weakref.WeakSet()
+
+class Stoppable(Protocol):
+    """A thread's owner: ``stop()`` asks it to end, ``wait(timeout)`` waits until it has."""
+
+    def stop(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+_THREADS: weakref.WeakSet[Stoppable] = weakref.WeakSet()
+
+
+def register_for_exit(owner: Stoppable) -> None:
+    """Stop ``owner``'s thread and wait for it at interpreter exit."""
+    _THREADS.add(owner)
 
 
 @atexit.register
 def stop_all_workers() -> None:
-    """Stop every sampling thread and wait for it: runs at interpreter exit (and a kernel's
-    shutdown), before Python finalises what XLA still uses."""
-    for worker in list(_WORKERS):
-        worker.stop()
-    for worker in list(_WORKERS):
-        worker.wait(EXIT_TIMEOUT)
+    """Stop every background thread (sampling, preparing) and wait for it: runs at
+    interpreter exit (and a kernel's shutdown), before Python finalises what XLA still uses."""
+    for owner in list(_THREADS):
+        owner.stop()
+    for owner in list(_THREADS):
+        owner.wait(EXIT_TIMEOUT)
 
 
 class Worker:
@@ -39,7 +53,7 @@ class Worker:
         self.on_error = on_error
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        _WORKERS.add(self)
+        register_for_exit(self)
 
     @property
     def running(self) -> bool:
