@@ -2,7 +2,7 @@
 first estimate in the readout (provisional during the burn-in).
 
 Fresh processes share one new, empty JAX compilation cache folder (``XDG_CACHE_HOME``), at
-the explorer's default settings (10,20,20,10, rank 2, RMSPropSGLD, n = 1e5, 4 chains):
+the explorer's default settings (``Explorer()``: 10,20,20,10, RMSPropSGLD, n = 1e5, 4 chains):
 
 1. cold, Run 5 s after shown: nothing cached; the explorer is shown (which starts its
    background preparation: :mod:`llc_explorer.precompile`) and Run is pressed 5 s later;

@@ -4,8 +4,9 @@ built, and every small operation of its first chunk traced once.
 A first run on a fresh machine spends seconds before its first step: building the teacher
 and the data (``jit``-compiled on first use), compiling the chunk, and compiling the dozens
 of small operations that start the chains. :func:`prepare` does all of it ahead of time
-(the explorer calls it in the background when it is shown and when the network or sampler
-changes), so the run itself finds everything cached. The chunk compiles from
+(the explorer calls it in the background when it is shown and when a setting in
+:func:`signature` changes: network, rank, teacher, sampler, n, noise, batch size, chains,
+seed), so the run itself finds everything cached. The chunk compiles from
 ``jax.ShapeDtypeStruct`` arguments (:func:`chunk_arguments`) in a second thread while the
 problem is built, which halves the wait on a 2-core machine.
 """
@@ -117,7 +118,7 @@ def compiling_ahead(config: LLCConfig) -> Iterator[None]:
 def prepare(config: LLCConfig) -> None:
     """Get ``config``'s run ready: its chunk compiles (:func:`compiling_ahead`) while
     :func:`rehearse` builds the problem and then runs the first chunk with it. A later run of
-    ``config``, or of ``config`` with other traced values (step size, seed of the chains,
-    ``n*beta``, the sampler's hyperparameters), compiles nothing."""
+    ``config``, or of ``config`` with other traced values (step size, gamma, ``n*beta``, the
+    sampler's hyperparameters), compiles nothing and builds nothing."""
     with compiling_ahead(config):
         rehearse(config)

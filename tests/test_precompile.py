@@ -49,15 +49,17 @@ class Recorder:
     def __init__(self, seconds: float = 0.0) -> None:
         self.seconds = seconds
         self.prepared: list[int] = []
+        self.started = threading.Event()
 
     def __call__(self, config: int) -> None:
+        self.started.set()
         time.sleep(self.seconds)
         self.prepared.append(config)
 
 
 def test_the_preparer_debounces_and_prepares_the_latest_request_once() -> None:
     recorder = Recorder()
-    preparer = Preparer(recorder, signature=lambda c: c % 10, debounce=0.2)
+    preparer = Preparer(recorder, signature=lambda c: c % 10, debounce=1.0)
     for config in (1, 2, 3):
         preparer.request(config)
         time.sleep(0.05)
@@ -71,15 +73,15 @@ def test_the_preparer_debounces_and_prepares_the_latest_request_once() -> None:
 
 
 def test_a_cancelled_request_is_not_prepared_and_stop_waits_for_a_started_one() -> None:
-    recorder = Recorder(seconds=0.3)
+    recorder = Recorder(seconds=0.5)
     preparer = Preparer(recorder, signature=lambda c: c, debounce=0.2)
     preparer.request(1)
     preparer.cancel()
     assert preparer.wait(5)
     time.sleep(0.3)
-    assert recorder.prepared == []
+    assert recorder.prepared == [] and not recorder.started.is_set()
     preparer.request(2)
-    time.sleep(0.3)  # debounced, now preparing
+    assert recorder.started.wait(5)  # debounced, now preparing
     assert not preparer.idle
     preparer.stop()
     assert preparer.wait(5)
