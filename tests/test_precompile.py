@@ -69,6 +69,11 @@ def test_the_preparer_debounces_and_prepares_the_latest_request_once() -> None:
     preparer.request(4)
     assert preparer.wait(5)
     assert recorder.prepared == [3, 4]
+    preparer.request(5)
+    preparer.request(14)  # back to a prepared one before 5 started: 5 is dropped
+    assert preparer.wait(5)
+    time.sleep(1.2)
+    assert recorder.prepared == [3, 4]
     preparer.stop()
 
 

@@ -47,13 +47,13 @@ class Preparer:
         register_for_exit(self)
 
     def request(self, config: Any) -> None:
-        """Prepare ``config`` once no newer request has come for ``debounce`` seconds."""
-        if self.signature(config) in self.prepared:
-            return
+        """Prepare ``config`` once no newer request has come for ``debounce`` seconds (a
+        config prepared before needs nothing, and drops an older request still waiting)."""
+        wanted = self.signature(config) not in self.prepared
         with self._changed:
-            self._pending = config
+            self._pending = config if wanted else None
             self._changed.notify_all()
-        if self._thread is None:
+        if wanted and self._thread is None:
             self._thread = threading.Thread(
                 target=self._loop, name="llc-explorer-prepare", daemon=True
             )
