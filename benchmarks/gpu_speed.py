@@ -145,12 +145,8 @@ def main() -> None:
     rate = bandwidth(size["bandwidth_bytes"])
     emit({"measure": "bandwidth", "bytes_per_second": rate})
     dln = [dln_speed(size, s, c, rate) for s in ("rmsprop_sgld", "sgld") for c in (1, 4)]
-    per_chain = {
-        s: (next(r for r in dln if r["sampler"] == s and r["chains"] == 4)["program_bytes"]
-            - next(r for r in dln if r["sampler"] == s and r["chains"] == 1)["program_bytes"])
-        / 3
-        for s in ("rmsprop_sgld", "sgld")
-    }  # fmt: skip
+    program = {(r["sampler"], r["chains"]): r["program_bytes"] for r in dln}
+    per_chain = {s: (program[s, 4] - program[s, 1]) / 3 for s in ("rmsprop_sgld", "sgld")}
     batches = {
         size_class: {s: batch_speed(size_class, s, size["batch_steps"]) for s in sampler_names()}
         for size_class in size["classes"]

@@ -27,6 +27,7 @@ import time
 import jax
 import jax.numpy as jnp
 from jax import lax
+from throughput import matmul_rate  # this folder is on the path when run as a script
 
 from llc_explorer import estimate_llc
 from llc_explorer.data import Dataset
@@ -50,12 +51,6 @@ def per_step(run, *args) -> float:
         jax.block_until_ready(run(*args))
         best = min(best, time.perf_counter() - began)
     return best / STEPS
-
-
-def large_matmul_rate(size: int = 2048) -> float:
-    a = jax.random.normal(jax.random.key(0), (size, size), jnp.float32)
-    seconds = per_step(lambda a: lax.scan(lambda c, _: (c @ a * 1e-3, None), a, None, 20)[0], a)
-    return 2 * size**3 / (seconds * STEPS / 20)
 
 
 def matmul_part() -> float:
@@ -109,7 +104,7 @@ def sgld_step() -> float:
 
 
 def main() -> None:
-    rate = large_matmul_rate()
+    rate = matmul_rate()  # throughput.py's: the same 2048^2 product, best of 5
     matmul = matmul_part()
     gradient = gradient_part()
     noise = random_part(lambda k: jax.random.normal(k, (D,), jnp.float32))

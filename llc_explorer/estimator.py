@@ -116,7 +116,8 @@ class LLCResult:
         first step and after the burn-in, where :attr:`llc_mean` is the estimate)."""
         if not 0 < self.steps_done <= self.config.burn_in_steps:
             return math.nan
-        alive = [c for c in range(self.config.chains) if c not in dict(self.diverged_chains)]
+        diverged = dict(self.diverged_chains)
+        alive = [c for c in range(self.config.chains) if c not in diverged]
         if not alive:
             return math.nan
         latest = latest_half_estimate(
