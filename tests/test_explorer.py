@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from bokeh.models import Legend
+from readouts import readout_rows
 
 from llc_explorer import Explorer, dln_llc, explore
 from llc_explorer.chains import TRACES
@@ -23,6 +25,7 @@ from llc_explorer.explorer.model import (
     memory_limit,
 )
 from llc_explorer.registry import REGISTRY
+from llc_explorer.ui.formatting import significant
 
 SMALL = {
     "widths": "5,3,5",
@@ -83,8 +86,16 @@ def test_run_fills_plots_with_exact_line_and_downsampled_traces(explorer: Explor
     assert np.isfinite(mean["mean"][-1])
     assert mean["mean"][-1] == pytest.approx(explorer.result.llc_mean)
     assert set(explorer.sources["raster"].data["status"]) == {"alive"}
-    readout = explorer.ui.readout.value
-    assert "19/2" in readout and "9.5" in readout and "R-hat" in readout
+    # one step axis for every plot, from 0 to the run's steps; no legend over the data
+    figures = [*explorer.plots.figures.values(), explorer.sweep_plot.layout]
+    assert all(fig.x_range is explorer.plots.steps for fig in figures[:-1])
+    assert (explorer.plots.steps.start, explorer.plots.steps.end) == (0, steps)
+    assert not any(isinstance(item, Legend) for fig in figures for item in fig.center)
+    assert sum(isinstance(item, Legend) for fig in figures for item in fig.right) == 4
+    rows = readout_rows(explorer.ui.readout.value)
+    assert rows["exact LLC λ"][0] == "19/2 = 9.5"
+    assert rows["estimate λ̂"][0] == significant(explorer.result.llc_mean)
+    assert rows["steps"][0] == f"{steps:,}" and rows["R-hat (loss)"][0] != "—"
 
 
 def test_huge_step_size_marks_every_chain_diverged_and_plots_no_nonfinite(
@@ -103,7 +114,9 @@ def test_huge_step_size_marks_every_chain_diverged_and_plots_no_nonfinite(
         values = numbers(explorer.sources[name])
         assert not np.any(np.isinf(values)), name
         assert np.all(np.abs(values[np.isfinite(values)]) <= PLOT_LIMIT), name
-    assert "4 of 4" in explorer.ui.readout.value
+    rows = readout_rows(explorer.ui.readout.value)
+    assert rows["diverged chains"][0] == "4 of 4" and rows["estimate λ̂"][0] == "—"
+    assert "all 4 chains diverged" in rows["warnings"][0]
 
 
 @pytest.mark.parametrize(
@@ -219,6 +232,18 @@ def test_sampler_hyperparameters_shown_only_for_their_sampler(explorer: Explorer
     assert explorer.config is not None and explorer.config.hyperparameter("b1") == 0.9
 
 
+def test_sweep_runs_other_samplers_with_their_own_defaults() -> None:
+    """The chosen sampler's hyperparameters (rmsprop_sgld's a, b2) go to its own runs only."""
+    explorer = Explorer((5, 3, 5), 2, n=2000, a=0.2)
+    explorer.ui.sweep_samplers.value = ["sgld", "rmsprop_sgld"]
+    explorer.ui.sweep_steps.value = 300
+    assert explorer.run_sweep(block=True)
+    assert explorer.status == "sweep done: 14 runs"
+    by_sampler = {r.config.sampler: r.config for r in explorer.sweep_results}
+    assert by_sampler["rmsprop_sgld"].hyperparameter("a") == 0.2
+    assert list(by_sampler["sgld"].hyperparameters()) == ["step_size"]
+
+
 def test_sweep_fills_its_source_for_the_selected_samplers(explorer: Explorer) -> None:
     explorer.ui.sweep_samplers.value = ["sgld", "sghmc"]
     explorer.ui.sweep_steps.value = 400
@@ -252,19 +277,21 @@ def test_typed_step_size_survives_the_slider_snapping_to_its_grid():
     assert explorer.controls["step_size"].value == 2e-7
     slider.value = 1e-5  # a real move
     assert explorer.controls["step_size"].value == 1e-5
+    slider.value = 10**-4.5  # a move to a grid point: the entry shows 2 digits, and they run
+    assert explorer.controls["step_size"].value == 3.2e-5 == explorer.config.step_size
 
 
 def test_teacher_setting_changes_the_exact_value_shown(explorer: Explorer) -> None:
     configure(explorer, widths="8,3,4", rank=0, steps=200)
-    assert "exact LLC</b></td><td>6 = 6" in explorer.ui.readout.value
+    assert readout_rows(explorer.ui.readout.value)["exact LLC λ"][0] == "6"
     explorer.controls["teacher"].value = "first_layer"
     assert explorer.config.teacher == "first_layer"
-    assert "exact LLC</b></td><td>12 = 12" in explorer.ui.readout.value
+    assert readout_rows(explorer.ui.readout.value)["exact LLC λ"][0] == "12"
     assert explorer.run(block=True)
     assert explorer.result.true_llc == 12 and explorer.result.global_llc == 6
     assert explorer.sources["exact"].data["llc"] == [12.0, 12.0]
     configure(explorer, widths="8,12,6,10", rank=2, steps=200)
-    assert "exact LLC</b></td><td>unknown" in explorer.ui.readout.value
+    assert readout_rows(explorer.ui.readout.value)["exact LLC λ"][0] == "unknown"
     assert "lower bound" in explorer.ui.readout.value
     assert explorer.run(block=True)
     assert all(math.isnan(v) for v in explorer.sources["exact"].data["llc"])

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bokeh.models import Legend
+from readouts import readout_rows
 
 from llc_explorer import SURFACES, Playground
 from llc_explorer.playground.model import CLOUD_POINTS, TRAIL_SEGMENTS, contour_grid
+from llc_explorer.ui.formatting import significant
 
 FAST = {"steps": 20_000, "chunk_size": 5000, "frame_interval": 0.0}
 
@@ -31,7 +34,13 @@ def test_run_draws_trails_cloud_and_the_running_estimate(app: Playground) -> Non
     assert src["llc"]["mean"][-1] == pytest.approx(result.llc_mean)
     assert src["targets"]["exact"] == [0.5, 0.5]
     assert src["targets"]["tempered"] == [result.tempered_llc] * 2
-    assert "0 of 32 chains diverged" in app.ui.readout.value
+    for fig in (panel.surface_figure, panel.llc_figure):  # legends under the data, not on it
+        assert not any(isinstance(item, Legend) for item in fig.center)
+        assert any(isinstance(item, Legend) for item in fig.below)
+    assert panel.color_bar in panel.surface_figure.right
+    assert (panel.burn_in.left, panel.burn_in.right) == (0, result.config.burn_in_steps)
+    row = readout_rows(app.ui.readout.value)["sgld"]
+    assert row[0] == significant(result.llc_mean) and row[3] == "0 of 32"
 
 
 @pytest.mark.parametrize("name", list(SURFACES))
@@ -42,7 +51,9 @@ def test_choosing_a_loss_redraws_its_contour_and_exact_line(app: Playground, nam
     # the top level is log10 of the largest K on the grid, different for every loss
     top = contour_grid(name, app.configs[0].nbeta, app.configs[0].gamma)["levels"][-1]
     assert panel.contour.fill_renderer.data_source.data["upper_levels"][-1] == top
-    assert f"{SURFACES[name].truth.llc} (multiplicity" in app.ui.readout.value
+    assert panel.color_bar.levels[-1] == top  # the colour bar follows the redrawn contour
+    exact = readout_rows(app.ui.readout.value)["exact λ"][0]
+    assert exact.startswith(f"{SURFACES[name].truth.llc} multiplicity")
 
 
 def test_compare_mode_runs_two_samplers_with_the_same_seed(app: Playground) -> None:
@@ -62,6 +73,9 @@ def test_compare_mode_runs_two_samplers_with_the_same_seed(app: Playground) -> N
     np.testing.assert_allclose(right.path[:, 1], np.sqrt(friction) * left.path[:, 1], rtol=1e-5)
     assert not np.allclose(left.path[:, -1], right.path[:, -1])
     assert "sghmc" in app.plots.panels[1].surface_figure.title.text
+    rows = readout_rows(app.ui.readout.value)
+    assert rows["sgld"][0] == significant(left.llc_mean)
+    assert rows["sghmc"][0] == significant(right.llc_mean)
 
 
 def test_large_step_size_shows_diverged_chains_without_raising(app: Playground) -> None:
@@ -70,7 +84,7 @@ def test_large_step_size_shows_diverged_chains_without_raising(app: Playground) 
     heads = app.plots.panels[0].sources["heads"].data
     assert list(heads["status"]) == ["diverged"] * 32
     assert np.isfinite(heads["x"]).all() and np.max(np.abs(heads["x"])) <= 3.0  # in the box
-    assert app.status == "done" and "32 of 32 chains diverged" in app.ui.readout.value
+    assert app.status == "done" and readout_rows(app.ui.readout.value)["sgld"][3] == "32 of 32"
 
 
 @pytest.mark.parametrize(
@@ -111,7 +125,8 @@ def test_a_finished_run_goes_stale_and_keeps_its_own_settings_in_the_readout(
     app.run(block=True)
     app.controls["steps"].value = 50_000
     assert "stale" in app.plots.panels[0].surface_figure.title.text
-    assert "step 20,000 of 20,000" in app.ui.readout.value  # the run shown, not the new one
+    shown = readout_rows(app.ui.readout.value)["sgld"][4]
+    assert shown == "20,000 of 20,000"  # the run shown, not the new one
     app.run(block=True)
     assert "stale" not in app.plots.panels[0].surface_figure.title.text
 

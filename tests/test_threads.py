@@ -79,6 +79,30 @@ def test_playground_frames_land_on_the_main_thread() -> None:
     assert app.status == "done" and app.results[0].done
 
 
+def test_a_click_in_a_kernel_subshell_thread_runs_on_the_main_thread() -> None:
+    """JupyterLab sends widget messages over a kernel subshell, whose thread (ipykernel 7)
+    then calls the widgets' callbacks: a click there still runs the app on the main thread."""
+
+    async def main() -> tuple[Explorer, set[str]]:
+        explorer = Explorer(**SMALL)
+        writers = record_writers(explorer, [explorer.plots.layout.document])
+        subshell = threading.Thread(target=explorer.ui.run.click, name="subshell")
+        subshell.start()
+        subshell.join()
+        for _ in range(50):  # the click reaches the loop, which starts the run
+            await asyncio.sleep(0.02)
+            if explorer.running:
+                break
+        while explorer.running:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.1)
+        return explorer, writers
+
+    explorer, writers = in_fresh_thread(lambda: asyncio.run(main()))
+    assert writers == {"kernel"}
+    assert explorer.status == "done" and explorer.result.done
+
+
 def test_without_a_loop_frames_wait_for_the_main_thread() -> None:
     def script() -> tuple[Explorer, set[str], bool]:
         explorer = Explorer(**SMALL)

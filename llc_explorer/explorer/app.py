@@ -28,8 +28,9 @@ from llc_explorer.explorer.views import (
 from llc_explorer.precompile import compiling_ahead, prepare, signature
 from llc_explorer.step_size import calibrate_config
 from llc_explorer.ui.app import SamplingApp
-from llc_explorer.ui.notebook import problem_html
+from llc_explorer.ui.formatting import short
 from llc_explorer.ui.preparer import Preparer
+from llc_explorer.ui.readout import problem_html
 
 PUSH_INTERVAL = 0.15
 """Least seconds between two plot updates while sampling."""
@@ -102,16 +103,17 @@ class Explorer(SamplingApp):
         self.preparer = Preparer(prepare, signature)
         self._shown = False
         self._stale = False
-        self.ui.run.on_click(lambda _: self.run())
-        self.ui.stop.on_click(lambda _: self.stop())
-        self.ui.reset.on_click(lambda _: self.reset())
-        self.ui.sweep.on_click(lambda _: self.run_sweep())
-        self.ui.auto.on_click(lambda _: self.auto_step_size())
-        self.ui.as_code.on_click(lambda _: self.show_code())
+        main_thread = self._on_main_thread
+        self.ui.run.on_click(main_thread(lambda _: self.run()))
+        self.ui.stop.on_click(main_thread(lambda _: self.stop()))
+        self.ui.reset.on_click(main_thread(lambda _: self.reset()))
+        self.ui.sweep.on_click(main_thread(lambda _: self.run_sweep()))
+        self.ui.auto.on_click(main_thread(lambda _: self.auto_step_size()))
+        self.ui.as_code.on_click(main_thread(lambda _: self.show_code()))
         for label, button in self.ui.size_classes.items():
-            button.on_click(lambda _, label=label: self.random_dln(label))
-        self.ui.arch_seed.observe(lambda _: self._update_size_classes(), "value")
-        self.ui.observe_settings(self._settings_changed)
+            button.on_click(main_thread(lambda _, label=label: self.random_dln(label)))
+        self.ui.arch_seed.observe(main_thread(lambda _: self._update_size_classes()), "value")
+        self.ui.observe_settings(main_thread(self._settings_changed))
         tabs = widgets.Tab(
             children=[
                 BokehModel(self.plots.layout),
@@ -120,8 +122,9 @@ class Explorer(SamplingApp):
             titles=("Run", "Step-size sweep"),
         )
         exports = widgets.HBox([self.ui.as_code, self.ui.download])
-        main = widgets.VBox(
-            [self.ui.readout, exports, self.ui.code, tabs], layout=widgets.Layout(flex="1")
+        main = widgets.VBox(  # min_width 0: the readout never widens it, nothing moves
+            [self.ui.readout, exports, self.ui.code, tabs],
+            layout=widgets.Layout(flex="1 1 0", min_width="0"),
         )
         self.root = widgets.HBox([self.ui.settings_panel, main])
         self._validate()
@@ -147,17 +150,21 @@ class Explorer(SamplingApp):
 
     def run_sweep(self, block: bool = False) -> bool:
         """Estimate at ``SWEEP_POINTS`` log-spaced step sizes around the current one for each
-        selected sampler, ``sweep_steps`` steps each; returns whether it started."""
+        selected sampler, ``sweep_steps`` steps each (the chosen sampler with its
+        hyperparameters as set, the others with their defaults); returns whether it started."""
         config = self._validate()
         if config is None:
             return False
-        values = {**self.ui.values(), "steps": self.ui.sweep_steps.value}
+        own = self.ui.sampler.values()  # the chosen sampler, its step size and hyperparameters
+        values = {k: v for k, v in self.ui.values().items() if k not in own}
+        values["steps"] = self.ui.sweep_steps.value
         try:
             configs = [
-                build_config({**values, "sampler": sampler, "step_size": float(step)})
+                build_config({**values, **(own if sampler == config.sampler else {}),
+                              "sampler": sampler, "step_size": float(step)})
                 for sampler in self.ui.sweep_samplers.value
                 for step in sweep_step_sizes(config.step_size)
-            ]
+            ]  # fmt: skip
         except ConfigError as exc:
             self._set_status(f"sweep not started: {exc}")
             return False
@@ -253,11 +260,11 @@ class Explorer(SamplingApp):
         if calibration is None:
             self._post(self._status_frame(config, self._stopped("auto step size")))
             return
+        step = float(f"{calibration.step_size:.2g}")
         status = (
-            f"auto step size: {calibration.step_size:.2g}, where the MALA acceptance settled "
+            f"auto step size: {short(step)}, where the MALA acceptance settled "
             f"near {calibration.target} after the burn-in; press Run"
         )
-        step = float(f"{calibration.step_size:.2g}")
         self._post(self._status_frame(config, status)._replace(step_size=step))
 
     def _sample(self, config: LLCConfig) -> None:
@@ -325,7 +332,7 @@ class Explorer(SamplingApp):
         self.ui.readout.value = frame.readout
         if frame.result is not None and frame.plots is not None:
             self.result = frame.result
-            self.plots.show(frame.plots, frame.result.config.burn_in_steps)
+            self.plots.show(frame.plots, frame.result.config)
         if frame.sweep is not None and frame.sweep_plots is not None:
             self.sweep_results = list(frame.sweep)
             self.sweep_plot.show(frame.sweep_plots, frame.exact)
@@ -347,7 +354,10 @@ class Explorer(SamplingApp):
         self.ui.message.value = problem_html(problem)
         self.ui.run.disabled = self.ui.sweep.disabled = self.ui.auto.disabled = config is None
         if not self.running and changed:  # a widget echoing its own value keeps the status
-            self._set_status("ready" if config else "invalid settings")
+            status = "ready" if config else "invalid settings"
+            if self.result is not None:
+                status += "; the run below is the last one (stale)"
+            self._set_status(status)
         if changed and config is not None and self._shown:
             self.preparer.request(config)
         return config

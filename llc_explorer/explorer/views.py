@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 from html import escape
 from typing import Any
 
 import numpy as np
-from bokeh.layouts import column
+from bokeh.layouts import column, row
 from bokeh.models import (
     BoxAnnotation,
     ColumnDataSource,
     HoverTool,
     NumeralTickFormatter,
+    Range1d,
     Span,
-    TabPanel,
-    Tabs,
+    Title,
     Whisker,
 )
 from bokeh.palettes import Category10_10
@@ -35,6 +36,8 @@ from llc_explorer.local_truth import teacher_llc, truth_note
 from llc_explorer.registry import sampler_names
 from llc_explorer.traces import latest_half_estimate
 from llc_explorer.truth import dln_llc, num_params
+from llc_explorer.ui.formatting import DASH, count, short, significant
+from llc_explorer.ui.readout import muted, table, warning
 
 ALIVE, DIVERGED = "#2ca02c", "#d62728"
 
@@ -169,12 +172,16 @@ def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
     }
 
 
-def plot_figure(title: str, x_label: str, y_label: str, height: int = 300, **kwargs) -> figure:
-    """A stretch-width figure with the usual tools (step axes get thousands separators)."""
+def plot_figure(
+    title: str, x_label: str, y_label: str, height: int = 300, width: int | None = None, **kwargs
+) -> figure:
+    """A figure ``width`` wide (default: stretching to its container's width) with the usual
+    tools (step axes get thousands separators)."""
+    size = {"sizing_mode": "stretch_width"} if width is None else {"width": width}
     fig = figure(
         title=title,
         height=height,
-        sizing_mode="stretch_width",
+        **size,
         x_axis_label=x_label,
         y_axis_label=y_label,
         tools="pan,wheel_zoom,box_zoom,reset,save",
@@ -185,28 +192,35 @@ def plot_figure(title: str, x_label: str, y_label: str, height: int = 300, **kwa
     return fig
 
 
-def legend_hides(fig: figure) -> None:
-    """Clicking a legend entry hides its glyphs."""
-    fig.legend.click_policy = "hide"
-    fig.legend.location = "top_right"
+def legend_outside(fig: figure, place: str = "right") -> None:
+    """Move the legend out of the data, to the figure's ``place`` side; clicking an entry
+    hides its glyphs."""
+    legend = fig.legend[0]
+    legend.click_policy = "hide"
+    legend.border_line_alpha = 0
+    legend.padding = legend.margin = 4
+    fig.add_layout(legend, place)
+
+
+def burn_in_note(burn_in_steps: int | None) -> str:
+    """The line under a plot's title that says what the shading is."""
+    where = "after it" if burn_in_steps is None else f"from step {burn_in_steps:,}"
+    return f"shaded: burn-in; estimate {where}"
 
 
 class RunPlots:
-    """Loss traces, LLC convergence and divergence of one run, as Bokeh tabs (``layout``).
+    """The LLC estimate against the exact value, the loss traces and the chains' divergence of
+    one run, stacked in one column (``layout``), each with its legend beside the data.
 
     ``sources`` holds each plot's ``ColumnDataSource`` by name (see ``EMPTY_COLUMNS``):
     traces are multi-lines with one row per chain, at most ``MAX_POINTS`` points each.
+    The burn-in is shaded in the LLC and loss plots, and a line under their titles says so.
     """
 
     def __init__(self) -> None:
         self.sources = {name: ColumnDataSource(empty(name)) for name in RUN_SOURCES}
         src = self.sources
-        self.burn_in = BoxAnnotation(left=0, right=0, fill_color="gray", fill_alpha=0.15)
-        loss = plot_figure("Loss traces", "step", "nβ (L_t - L_n(w*))")
-        loss.multi_line("xs", "ys", source=src["loss"], color="color", legend_label="chains")
-        loss.add_layout(self.burn_in)
-        loss.add_tools(HoverTool(tooltips=[("chain", "@chain"), ("step", "$x{0}"), ("", "$y")]))
-        llc = plot_figure("LLC convergence", "step", "running estimate")
+        llc = plot_figure("LLC estimate", "step", "running estimate λ̂", height=300)
         llc.multi_line(
             "xs", "ys", source=src["running"], color="color", alpha=0.5, legend_label="chains"
         )
@@ -221,7 +235,7 @@ class RunPlots:
             color="gray",
             line_width=2,
             line_dash="dotted",
-            legend_label="provisional (burn-in)",
+            legend_label="provisional",
         )
         llc.line(
             "step",
@@ -232,7 +246,17 @@ class RunPlots:
             legend_label="exact λ",
         )
         llc.add_tools(HoverTool(renderers=[mean], tooltips=[("step", "@step"), ("mean", "@mean")]))
-        raster = plot_figure("Chain status", "step", "chain", height=200)
+        loss = plot_figure("Loss traces", "step", "nβ (L_t - L_n(w*))", height=240)
+        loss.multi_line("xs", "ys", source=src["loss"], color="color", legend_label="chains")
+        loss.add_tools(HoverTool(tooltips=[("chain", "@chain"), ("step", "$x{0}"), ("", "$y")]))
+        self.burn_in = [
+            BoxAnnotation(left=0, right=0, fill_color="gray", fill_alpha=0.15) for _ in range(2)
+        ]
+        self.notes = [Title(text=burn_in_note(None), text_font_style="italic") for _ in range(2)]
+        for fig, box, note in zip((llc, loss), self.burn_in, self.notes, strict=True):
+            fig.add_layout(box)
+            fig.add_layout(note, "above")
+        raster = plot_figure("Chain status", "step", "chain", height=170)
         rects = raster.rect(
             "x", "chain", "width", 0.8, source=src["raster"], color="color", legend_field="status"
         )
@@ -242,42 +266,45 @@ class RunPlots:
                 tooltips=[("chain", "@chain"), ("", "@status from @start to @end")],
             )
         )
-        count = plot_figure("Diverged chains", "step", "count", height=200)
-        count.step(
-            "step",
-            "count",
-            source=src["diverged_count"],
-            mode="after",
-            color=DIVERGED,
-            legend_label="diverged",
-        )
-        for fig in (loss, llc, raster, count):
-            legend_hides(fig)
-        self.figures = {"loss": loss, "llc": llc, "raster": raster, "count": count}
+        diverged = plot_figure("Diverged chains", "step", "count", height=170)
+        diverged.step("step", "count", source=src["diverged_count"], mode="after", color=DIVERGED)
+        self.steps = Range1d(0, 1)
+        for fig in (llc, loss, raster, diverged):
+            fig.x_range = self.steps  # one step axis, 0 to the run's steps: zoom one, zoom all
+        for fig in (raster, diverged):
+            fig.yaxis.ticker.min_interval = 1  # chains and counts are whole numbers
+        diverged.y_range.start = 0
+        for fig in (llc, loss, raster):
+            legend_outside(fig)
+        self.figures = {"llc": llc, "loss": loss, "raster": raster, "count": diverged}
         self.titles = {name: fig.title.text for name, fig in self.figures.items()}
-        self.layout = Tabs(
-            tabs=[
-                TabPanel(child=loss, title="Loss"),
-                TabPanel(child=llc, title="LLC"),
-                TabPanel(
-                    child=column(raster, count, sizing_mode="stretch_width"), title="Divergence"
-                ),
-            ],
+        self.layout = column(
+            llc,
+            loss,
+            row(raster, diverged, sizing_mode="stretch_width"),
             sizing_mode="stretch_width",
         )
 
-    def show(self, data: dict[str, dict], burn_in_steps: int) -> None:
-        """Plot a run's snapshot: ``data`` from :func:`run_data` (computed off the main
-        thread), the burn-in shaded up to ``burn_in_steps``."""
+    def show(self, data: dict[str, dict], config: LLCConfig) -> None:
+        """Plot a snapshot of a run of ``config``: ``data`` from :func:`run_data` (computed off
+        the main thread), the step axis from 0 to its steps (kept while it runs, so a zoom
+        stays), the burn-in shaded."""
         for name, columns in data.items():
             self.sources[name].data = columns
-        self.burn_in.right = burn_in_steps
+        if (self.steps.reset_start, self.steps.reset_end) != (0, config.steps):
+            self.steps.update(start=0, end=config.steps, reset_start=0, reset_end=config.steps)
+        self._mark_burn_in(config.burn_in_steps)
 
     def clear(self) -> None:
         """Empty every plot."""
         for name, source in self.sources.items():
             source.data = empty(name)
-        self.burn_in.right = 0
+        self._mark_burn_in(None)
+
+    def _mark_burn_in(self, burn_in_steps: int | None) -> None:
+        for box, note in zip(self.burn_in, self.notes, strict=True):
+            box.right = burn_in_steps or 0
+            note.text = burn_in_note(burn_in_steps)
 
     def mark_stale(self, stale: bool) -> None:
         """Say in each title whether the plots are out of date with the settings."""
@@ -335,7 +362,8 @@ class SweepPlot:
                 ],
             )
         )
-        legend_hides(fig)
+        fig.yaxis.formatter = NumeralTickFormatter(format="0,0.[00]")
+        legend_outside(fig)
         self.layout = fig
 
     def show(self, data: dict[str, dict], exact: float) -> None:
@@ -351,79 +379,92 @@ class SweepPlot:
             source.data = empty(name)
 
 
-def format_number(x: float, spec: str = ".4g") -> str:
-    """``x`` formatted by ``spec``, or a dash when it is not finite."""
-    return format(x, spec) if math.isfinite(x) else "—"
+def exact_text(llc: Fraction) -> str:
+    """An exact learning coefficient: ``50``, or ``19/2 = 9.5`` when it is not whole."""
+    return str(llc) if llc.denominator == 1 else f"{llc} = {short(float(llc))}"
 
 
-def estimate_html(mean: float, stderr: float) -> str:
-    """``mean ± stderr (stderr)``, dashes for values that are not finite."""
-    return f"{format_number(mean)} ± {format_number(stderr, '.2g')} (stderr)"
+NOT_YET = ("estimate λ̂", "95% interval", "relative error", "diverged chains", "steps",
+           "speed", "R-hat (loss)", "ESS (loss)", "MALA acceptance")  # fmt: skip
+"""The readout's rows of a run, shown with dashes before the first one."""
+
+
+def network_rows(config: LLCConfig | None) -> list[list[str]]:
+    """The readout's rows on the network: its size and exact LLC, with what that value is."""
+    if config is None:
+        return [["parameters d", DASH, ""], ["exact LLC λ", DASH, ""]]
+    aoyagi = dln_llc(config.widths, config.rank)
+    local = teacher_llc(config.widths, config.rank, config.teacher)
+    note = truth_note(None if local is None else local.llc, aoyagi.llc, config.teacher, config.rank)
+    exact = (
+        ["unknown", muted(escape(note))]
+        if local is None
+        else [exact_text(local.llc), muted(f"multiplicity {local.multiplicity}; {escape(note)}")]
+    )
+    return [["parameters d", count(num_params(config.widths)), ""], ["exact LLC λ", *exact]]
+
+
+def percent(x: float) -> str:
+    """A signed percentage to 2 significant digits (a dash when not finite)."""
+    return f"{significant(x, 2, sign=True)} %" if math.isfinite(x) else DASH
+
+
+def run_rows(result: LLCResult) -> list[list[str]]:
+    """The readout's rows on a run: estimate, interval, error, divergence, progress, speed
+    and convergence diagnostics."""
+    c, d = result.config, result.diagnostics
+    low, high = result.llc_ci95
+    mc_low, mc_high = result.llc_ci95_mc
+    estimate = (
+        [f"≈ {significant(result.provisional_llc)}",
+         muted(f"provisional: the estimate starts after step {c.burn_in_steps:,}")]
+        if result.provisional
+        else [significant(result.llc_mean),
+              f"± {significant(result.llc_stderr, 2)} {muted('(stderr over chains)')}"]
+    )  # fmt: skip
+    return [
+        ["estimate λ̂", *estimate],
+        [
+            "95% interval",
+            f"[{significant(low)}, {significant(high)}]" if math.isfinite(low + high) else DASH,
+            muted(
+                f"Monte Carlo ± {significant((mc_high - mc_low) / 2, 2)}, "
+                f"systematic ± {SYSTEMATIC:.0%}"
+            ),
+        ],
+        ["relative error", percent(100 * result.relative_error), ""],
+        ["diverged chains", f"{len(result.diverged_chains)} of {c.chains}", ""],
+        [
+            "steps",
+            count(result.steps_done),
+            muted(f"of {c.steps:,}; burn-in {c.burn_in_steps:,}"),
+        ],
+        [
+            "speed",
+            significant(result.steps_per_second),
+            muted(f"chain-steps/s; compile {result.compile_seconds:.1f} s"),
+        ],
+        ["R-hat (loss)", significant(d.rhat), ""],
+        ["ESS (loss)", significant(d.ess_bulk), muted(f"bulk; {significant(d.ess_tail)} tail")],
+        ["MALA acceptance", significant(d.mala_acceptance, 2), ""],
+    ]
+
+
+def warnings_row(result: LLCResult | None) -> list[str]:
+    """The readout's last row: every warning of ``result``, highlighted, or "none"."""
+    if result is None or not result.warnings:
+        return ["warnings", muted("none")]
+    return ["warnings", "<br>".join(warning(w) for w in result.warnings)]
+
+
+READOUT_WIDTHS = (150, 130)
+"""Widths (px) of the readout's label and number columns; the details take the rest."""
 
 
 def readout_html(config: LLCConfig | None, result: LLCResult | None, status: str) -> str:
-    """The readout: status, the network's size and exact LLC, the current estimate with its
-    95% interval and diagnostics, and any warning highlighted."""
-    rows = [("status", escape(status))]
-    if config is not None:
-        aoyagi = dln_llc(config.widths, config.rank)
-        local = teacher_llc(config.widths, config.rank, config.teacher)
-        local_llc = None if local is None else local.llc
-        exact = (
-            "unknown"
-            if local is None
-            else f"{local.llc} = {float(local.llc):.6g} (multiplicity {local.multiplicity})"
-        )
-        rows += [
-            ("d", f"{num_params(config.widths):,}"),
-            ("exact LLC", exact),
-            (
-                "at this teacher",
-                escape(truth_note(local_llc, aoyagi.llc, config.teacher, config.rank)),
-            ),
-        ]
-    if result is not None:
-        c, d = result.config, result.diagnostics
-        low, high = result.llc_ci95
-        mc_low, mc_high = result.llc_ci95_mc
-        estimate = (
-            f"≈ {format_number(result.provisional_llc)} (provisional)"
-            if result.provisional
-            else estimate_html(result.llc_mean, result.llc_stderr)
-        )
-        rows += [
-            ("estimate", estimate),
-            (
-                "95% interval",
-                f"[{format_number(low)}, {format_number(high)}] (Monte Carlo ± "
-                f"{format_number((mc_high - mc_low) / 2, '.2g')}, systematic ± {SYSTEMATIC:.0%})",
-            ),
-            ("relative error", format_number(100 * result.relative_error, "+.2f") + " %"),
-            ("diverged", f"{len(result.diverged_chains)} of {c.chains}"),
-            ("steps", f"{result.steps_done:,} of {c.steps:,} (burn-in {c.burn_in_steps:,})"),
-            (
-                "chain-steps/s",
-                f"{format_number(result.steps_per_second, ',.0f')} (compile "
-                f"{result.compile_seconds:.1f} s)",
-            ),
-            ("R-hat (loss)", format_number(d.rhat, ".3f")),
-            (
-                "ESS (loss)",
-                f"{format_number(d.ess_bulk, ',.0f')} bulk, "
-                f"{format_number(d.ess_tail, ',.0f')} tail",
-            ),
-            ("MALA acceptance", format_number(d.mala_acceptance, ".3f")),
-        ]
-        if result.message and not result.warnings:
-            rows.append(("note", escape(result.message)))
-        rows += [
-            (WARNING_LABEL, f"<span style='{WARNING_STYLE}'>{escape(w)}</span>")
-            for w in result.warnings
-        ]
-    cells = "".join(f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-    return f"<table>{cells}</table>"
-
-
-WARNING_LABEL = "⚠ warning"
-WARNING_STYLE = "color:#b45309;font-weight:bold"
-"""How the readout highlights a warning (dark amber, bold)."""
+    """The readout: a table of the status, the network's size and exact LLC, the current
+    estimate with its 95% interval and diagnostics (dashes before a run), and the warnings.
+    Every row is there in every state, so the plots below never move."""
+    runs = run_rows(result) if result is not None else [[label, DASH, ""] for label in NOT_YET]
+    rows = [["status", escape(status)], *network_rows(config), *runs, warnings_row(result)]
+    return table(rows, READOUT_WIDTHS, (False, True, False))

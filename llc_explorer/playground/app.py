@@ -15,7 +15,7 @@ from llc_explorer.playground.model import build_configs
 from llc_explorer.playground.views import PlaygroundPlots, panel_data, readout_html
 from llc_explorer.surface_sampling import SurfaceConfig, SurfaceResult, stream_surface
 from llc_explorer.ui.app import SamplingApp
-from llc_explorer.ui.notebook import problem_html
+from llc_explorer.ui.readout import problem_html
 
 FRAME_INTERVAL = 0.05
 """Least seconds between two frames while sampling (at most 20 frames a second)."""
@@ -77,14 +77,19 @@ class Playground(SamplingApp):
         self.results: list[SurfaceResult | None] = []
         self._drawn: tuple = ()
         self._interrupted = False
-        self.ui.run.on_click(lambda _: self.run())
-        self.ui.stop.on_click(lambda _: self.stop())
-        self.ui.reset.on_click(lambda _: self.reset())
+        main_thread = self._on_main_thread
+        self.ui.run.on_click(main_thread(lambda _: self.run()))
+        self.ui.stop.on_click(main_thread(lambda _: self.stop()))
+        self.ui.reset.on_click(main_thread(lambda _: self.reset()))
         for name, widget in self.controls.items():
-            widget.observe(lambda change, name=name: self._settings_changed(name), "value")
+            changed = main_thread(lambda _change, name=name: self._settings_changed(name))
+            widget.observe(changed, "value")
         self._validate()
         self._draw()  # before the document goes to the browser, so it starts drawn
-        main = widgets.VBox([self.ui.readout, BokehModel(self.plots.layout)])
+        main = widgets.VBox(
+            [self.ui.readout, BokehModel(self.plots.layout)],
+            layout=widgets.Layout(flex="0 0 auto"),
+        )
         self.root = widgets.HBox([self.ui.panel, main])
 
     def run(self, block: bool = False) -> bool:

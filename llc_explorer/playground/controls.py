@@ -45,7 +45,7 @@ class Controls:
             ),
             **{COMPARE_PREFIX + k: w for k, w in self.samplers[1].widgets.items()},
             "nbeta": float_text("n·β", 1000.0),
-            "gamma": float_text("gamma (localisation)", 1.0),
+            "gamma": float_text("gamma", 1.0),
             "noise": widgets.FloatSlider(
                 value=0.0, min=0.0, max=1.0, step=0.05, description="minibatch noise",
                 layout=wide(), style=STYLE,
@@ -56,10 +56,17 @@ class Controls:
             "seed": int_text("seed", 0),
             "chunk_size": int_text("steps per frame", 2000),
         }  # fmt: skip
-        self.run = widgets.Button(description="Run", button_style="success", tooltip="sample")
-        self.stop = widgets.Button(description="Stop", button_style="warning", tooltip="stop")
-        self.reset = widgets.Button(description="Reset", tooltip="stop and restore the defaults")
-        self.message = widgets.HTML()
+        button = widgets.Layout(width="96px")
+        self.run = widgets.Button(
+            description="Run", button_style="success", tooltip="sample", layout=button
+        )
+        self.stop = widgets.Button(
+            description="Stop", button_style="warning", tooltip="stop", layout=button
+        )
+        self.reset = widgets.Button(
+            description="Reset", tooltip="stop and restore the defaults", layout=button
+        )
+        self.message = widgets.HTML(layout=widgets.Layout(width="300px"))
         self.readout = widgets.HTML()
         w, section = self.widgets, widgets.HTML
         self.widgets["compare"].observe(lambda change: self._show_compare(change["new"]), "value")
@@ -76,7 +83,8 @@ class Controls:
                 *(w[name] for name in SHARED if name != "surface"),
                 widgets.HBox([self.run, self.stop, self.reset]),
                 self.message,
-            ]
+            ],
+            layout=widgets.Layout(width="310px", flex="0 0 auto"),
         )
         self.keep_as_defaults()
 

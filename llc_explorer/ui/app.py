@@ -4,7 +4,10 @@ from the installed package, a status line, one background sampling :class:`Worke
 
 from __future__ import annotations
 
+import functools
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
@@ -19,7 +22,9 @@ class SamplingApp:
     """Base of a notebook app that samples in a background thread.
 
     Threading rule: only the thread that made the app (the kernel's main thread) touches
-    widgets and Bokeh models. The sampling thread's code (the ``_sample``-like targets given
+    widgets and Bokeh models. Widget callbacks are registered through
+    :meth:`_on_main_thread`, so one that a kernel runs in a subshell's thread is handed to the
+    main thread too. The sampling thread's code (the ``_sample``-like targets given
     to :meth:`_launch`) computes frames and hands them over with :meth:`_post`; the main
     thread applies them in :meth:`_apply` (:mod:`llc_explorer.ui.handoff`). Subclasses build
     ``root`` and write the readout in :meth:`_show_status`. Creating one turns on JAX's
@@ -69,6 +74,25 @@ class SamplingApp:
         """Apply the latest frame now (main thread only). In a notebook the kernel's event
         loop does this by itself; scripts and tests without a running loop call it."""
         self._handoff.deliver()
+
+    def _on_main_thread(self, callback: Callable[..., object]) -> Callable[..., None]:
+        """``callback`` as a widget callback that always runs in the thread that made the app.
+
+        JupyterLab (4.4 and later) sends widget messages over a kernel subshell, and
+        ipykernel 7 handles each subshell in its own thread: a click or a typed value then
+        calls back in that thread. The wrapped callback runs at once in the owner thread (or
+        where there is no event loop: a script), else is scheduled on the owner's loop.
+        """
+
+        @functools.wraps(callback)
+        def call(*args: Any) -> None:
+            loop = self._handoff.loop
+            if loop is None or threading.get_ident() == self._handoff.owner:
+                callback(*args)
+            else:
+                loop.call_soon_threadsafe(callback, *args)
+
+        return call
 
     def _launch(self, target: Any, work: Any, block: bool) -> bool:
         """Start ``target(work)`` in the sampling thread (after the previous run's thread has

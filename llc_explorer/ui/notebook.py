@@ -1,10 +1,6 @@
-"""Notebook helpers: BokehJS from the installed package, and the red problem message."""
+"""BokehJS in the notebook page, from the installed package."""
 
 from __future__ import annotations
-
-from html import escape
-
-INVALID_STYLE = "color:#c00"
 
 
 def load_bokehjs() -> None:
@@ -14,8 +10,3 @@ def load_bokehjs() -> None:
     from bokeh.resources import INLINE
 
     output_notebook(resources=INLINE, hide_banner=True)
-
-
-def problem_html(problem: str) -> str:
-    """``problem`` as the red message shown beside the controls (empty when none)."""
-    return f'<span style="{INVALID_STYLE}">{escape(problem)}</span>' if problem else ""

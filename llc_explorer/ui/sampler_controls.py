@@ -1,6 +1,7 @@
 """The widgets that choose a sampler and its hyperparameters (ipywidgets 8).
 
-The step size has a log slider and an exact entry, kept in sync; each sampler's own
+The step size has one entry (the value that runs, the only number shown for it) with a log
+slider under it, kept in sync (a dragged value is rounded to 2 digits); each sampler's own
 hyperparameters are shown only while that sampler is chosen, and choosing a sampler puts
 its default step size back. Widgets only: what the values mean is the caller's business.
 """
@@ -45,8 +46,9 @@ def text_entry(description: str, placeholder: str) -> widgets.Text:
 
 
 class SamplerControls:
-    """``widgets``: ``sampler`` (dropdown of the registered samplers), ``step_size_slider`` (log
-    scale, 10^low ... 10^high), ``step_size`` (the exact value) and one entry per hyperparameter
+    """``widgets``: ``sampler`` (dropdown of the registered samplers), ``step_size`` (the value
+    that runs), ``step_size_slider`` (log scale, 10^low ... 10^high, no number of its own: it
+    sits under the entry, aligned with it) and one entry per hyperparameter
     that a sampler shows (its spec's ``controls``), with the samplers' DLN defaults (or, with
     ``surface``, their surface defaults); ``box`` lays them out.
     """
@@ -67,11 +69,12 @@ class SamplerControls:
                 options=sampler_names(), value=sampler, description=label, layout=wide(),
                 style=STYLE,
             ),
+            "step_size": float_text("step size", step),
             "step_size_slider": widgets.FloatLogSlider(
-                value=step, base=10, min=decades[0], max=decades[1], step=0.1,
-                description="step size", readout_format=".1e", layout=wide(), style=STYLE,
+                value=step, base=10, min=decades[0], max=decades[1], step=0.1, readout=False,
+                tooltip="drag: step sizes on a log scale (the value that runs is in the box)",
+                layout=widgets.Layout(width="170px", margin="0 0 4px 134px"),
             ),
-            "step_size": float_text("step size (exact)", step),
             **{name: float_text(name, self._first_default(name)) for name in self.hyperparameters},
         }  # fmt: skip
         self.widgets["step_size_slider"].observe(self._slider_moved, "value")
@@ -94,14 +97,15 @@ class SamplerControls:
         return {name: self.widgets[name].value for name in ("sampler", "step_size", *own)}
 
     def _slider_moved(self, change: dict) -> None:
-        """Copy a slider move to the exact entry, unless the slider only snapped to its grid
-        near the typed value (then the typed value stands)."""
+        """Copy a slider move to the entry, rounded to 2 significant digits (the entry shows
+        the one value that runs), unless the slider only snapped to its grid near the typed
+        value (then the typed value stands)."""
         exact = self.widgets["step_size"]
         slider = self.widgets["step_size_slider"]
         if not exact.value > 0 or (
             abs(math.log10(change["new"]) - math.log10(exact.value)) > slider.step / 2
         ):
-            exact.value = change["new"]
+            exact.value = float(f"{change['new']:.2g}")
 
     def _step_typed(self, change: dict) -> None:
         value = change["new"]
