@@ -148,11 +148,13 @@ class App:
             print(f"  {path.name}", flush=True)
 
 
-def run_to(app: App, state: str, until: str | re.Pattern = "done", **typed: str) -> None:
-    """Type ``typed`` (entry label: value; ``step_size`` for the step size), press Run, wait
-    until the readout shows ``until`` and capture ``state``."""
+def run_to(
+    app: App, state: str, typed: dict[str | re.Pattern, str], until: str | re.Pattern = "done"
+) -> None:
+    """Type ``typed`` (entry label: value), press Run, wait until the readout shows ``until``
+    and capture ``state``."""
     for label, value in typed.items():
-        app.type(STEP_SIZE if label == "step_size" else label.replace("_", " "), value)
+        app.type(label, value)
     app.start()
     app.wait_for(until)
     app.page.wait_for_timeout(1500)  # BokehJS draws the latest frame
@@ -168,17 +170,17 @@ def set_and_shoot(app: App, state: str, label: str | re.Pattern, value: str) -> 
 
 def explorer_states(app: App) -> None:
     app.shoot("ready")
-    run_to(app, "burn-in", "provisional", steps="200000", burn_in_fraction="0.4")
+    run_to(app, "burn-in", {"steps": "200000", "burn-in fraction": "0.4"}, "provisional")
     app.wait_for(re.compile(r"estimate( λ̂)?\s*-?\d"))
     app.page.wait_for_timeout(1500)
     app.shoot("estimating")
     app.click("Stop")
     app.wait_for("stopped", 120)
-    run_to(app, "done", steps="20000", burn_in_fraction="0.9")
+    run_to(app, "done", {"steps": "20000", "burn-in fraction": "0.9"})
     set_and_shoot(app, "stale", STEP_SIZE, "1e-7")
     app.choose("sampler", "sgld")
-    run_to(app, "some-diverged", step_size="3e-5", steps="3000")
-    run_to(app, "all-diverged", step_size="1e-3")
+    run_to(app, "some-diverged", {STEP_SIZE: "3e-5", "steps": "3000"})
+    run_to(app, "all-diverged", {STEP_SIZE: "1e-3"})
     set_and_shoot(app, "invalid", "rank", "99")
     app.type("rank", "3")
     app.choose("sampler", "rmsprop_sgld")
@@ -192,18 +194,18 @@ def explorer_states(app: App) -> None:
 
 def playground_states(app: App) -> None:
     app.shoot("ready")
-    run_to(app, "running", "running", steps="600000")
+    run_to(app, "running", {"steps": "600000"}, "running")
     app.click("Stop")
     app.wait_for("stopped", 120)
-    run_to(app, "done", steps="100000")
+    run_to(app, "done", {"steps": "100000"})
     set_and_shoot(app, "stale", "chains", "16")
-    run_to(app, "some-diverged", chains="32", step_size="0.003")
-    run_to(app, "all-diverged", step_size="0.05")
+    run_to(app, "some-diverged", {"chains": "32", STEP_SIZE: "0.003"})
+    run_to(app, "all-diverged", {STEP_SIZE: "0.05"})
     set_and_shoot(app, "invalid", "chains", "0")
     app.type("chains", "32")
     app.page.get_by_text("compare two samplers (same seed)").click()
     app.page.wait_for_timeout(1500)  # the second panel is drawn, the buttons have moved
-    run_to(app, "compare", step_size="0.0003")
+    run_to(app, "compare", {STEP_SIZE: "0.0003"})
 
 
 STATES: dict[str, Callable[[App], None]] = {
