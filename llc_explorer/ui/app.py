@@ -4,6 +4,7 @@ from the installed package, a status line, one background sampling :class:`Worke
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -90,7 +91,8 @@ class SamplingApp:
             if loop is None or threading.get_ident() == self._handoff.owner:
                 callback(*args)
             else:
-                loop.call_soon_threadsafe(callback, *args)
+                with contextlib.suppress(RuntimeError):  # a closed loop: the kernel is exiting
+                    loop.call_soon_threadsafe(callback, *args)
 
         return call
 
