@@ -110,7 +110,7 @@ def drive(base: str, wait: float) -> dict[str, dict[str, float]]:
         cold = page.evaluate(CLICK_AND_TIME_JS)
         page.get_by_role("button", name="Stop", exact=True).click()
         page.wait_for_timeout(1000)
-        exact = text_box(page, "step size (exact)")
+        exact = text_box(page, "step size")
         exact.fill(str(float(exact.input_value()) * 2))
         exact.press("Enter")
         page.wait_for_timeout(500)
