@@ -17,7 +17,7 @@ from llc_explorer.playground.views import RESULT_HEADER
 from llc_explorer.playground.views import readout_html as playground_readout
 from llc_explorer.surface_sampling import make_surface_config, stream_surface
 from llc_explorer.ui.formatting import DASH, short, significant
-from llc_explorer.ui.readout import table
+from llc_explorer.ui.readout import CSS, table
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ def test_short_writes_a_setting_as_typed(x, shown):
 
 def test_table_fixes_column_widths_aligns_numbers_and_spans_short_rows():
     html = table([["a", "1", "x"], ["status", "running"]], (150, 130), (False, True, False))
-    assert "table-layout:fixed" in html
+    assert "<table class='llc-table'" in html and ".llc-table{table-layout:fixed;" in CSS
     assert "<col style='width:150px'><col style='width:130px'><col>" in html
     assert "<td class='llc-num'>1</td>" in html  # a number cell: right-aligned
     assert "<td colspan='2'>running</td>" in html  # a short row: its last cell spans

@@ -21,20 +21,14 @@ from llc_explorer.registry import sampler_names
 from llc_explorer.ui.sampler_controls import (
     STYLE,
     SamplerControls,
+    button,
     float_text,
     int_text,
+    run_buttons,
+    settings_column,
     text_entry,
     wide,
 )
-
-
-def _button(description: str, style: str, tooltip: str, width: str = "") -> widgets.Button:
-    return widgets.Button(
-        description=description,
-        button_style=style,
-        tooltip=tooltip,
-        layout=widgets.Layout(width=width or None),
-    )
 
 
 class Controls:
@@ -79,18 +73,20 @@ class Controls:
             "warmup_factor": float_text("warm-up factor", WARMUP_FACTOR),
             "seed": int_text("seed", 0),
         }
-        self.run = _button("Run", "success", "start sampling with these settings", "96px")
-        self.stop = _button("Stop", "warning", "stop sampling after the current chunk", "96px")
-        self.reset = _button("Reset", "", "stop, clear the plots and restore the defaults", "96px")
-        self.sweep = _button("Run sweep", "info", "estimate at log-spaced step sizes")
-        self.auto = _button(
+        self.run, self.stop, self.reset = run_buttons(
+            "start sampling with these settings",
+            "stop sampling after the current chunk",
+            "stop, clear the plots and restore the defaults",
+        )
+        self.sweep = button("Run sweep", "info", "estimate at log-spaced step sizes")
+        self.auto = button(
             "Auto step size",
             "",
             "adapt the step size over a burn-in toward a MALA acceptance of 0.8",
         )
-        self.message = widgets.HTML(layout=widgets.Layout(width="300px"))
+        self.message = widgets.HTML(layout=wide())
         self.readout = widgets.HTML(layout=widgets.Layout(width="100%"))
-        self.as_code = _button("As code", "", "show the estimate_llc call and CLI line of this run")
+        self.as_code = button("As code", "", "show the estimate_llc call and CLI line of this run")
         self.code = widgets.Textarea(
             layout=widgets.Layout(width="100%", height="120px", display="none")
         )
@@ -104,14 +100,14 @@ class Controls:
             for size in SIZE_CLASSES
         }
         self.arch_seed = int_text("architecture seed", 0)
-        self.drawn = widgets.HTML(layout=widgets.Layout(width="300px"))
+        self.drawn = widgets.HTML(layout=wide())
         self.sweep_samplers = widgets.SelectMultiple(
             options=sampler_names(), value=sampler_names(), description="samplers", rows=5
         )
         self.sweep_steps = int_text("steps per run", 2000)
         w = self.widgets
         section = widgets.HTML
-        self.settings_panel = widgets.VBox(
+        self.settings_panel = settings_column(
             [
                 section("<b>Network</b>"),
                 *(w[name] for name in (*ARCHITECTURE, "widths", "rank", "teacher")),
@@ -139,8 +135,7 @@ class Controls:
                 ),
                 widgets.HBox([self.run, self.stop, self.reset]),
                 self.message,
-            ],
-            layout=widgets.Layout(width="310px", flex="0 0 auto"),
+            ]
         )
         sweep_settings = widgets.VBox([self.sweep_steps, self.sweep])
         self.sweep_panel = widgets.HBox([self.sweep_samplers, sweep_settings])

@@ -36,8 +36,8 @@ from llc_explorer.local_truth import teacher_llc, truth_note
 from llc_explorer.registry import sampler_names
 from llc_explorer.traces import latest_half_estimate
 from llc_explorer.truth import dln_llc, num_params
-from llc_explorer.ui.formatting import DASH, count, short, significant
-from llc_explorer.ui.readout import muted, table, warning
+from llc_explorer.ui.formatting import DASH, short, significant
+from llc_explorer.ui.readout import CSS, muted, table, warning
 
 ALIVE, DIVERGED = "#2ca02c", "#d62728"
 
@@ -401,7 +401,7 @@ def network_rows(config: LLCConfig | None) -> list[list[str]]:
         if local is None
         else [exact_text(local.llc), muted(f"multiplicity {local.multiplicity}; {escape(note)}")]
     )
-    return [["parameters d", count(num_params(config.widths)), ""], ["exact LLC λ", *exact]]
+    return [["parameters d", f"{num_params(config.widths):,}", ""], ["exact LLC λ", *exact]]
 
 
 def percent(x: float) -> str:
@@ -436,7 +436,7 @@ def run_rows(result: LLCResult) -> list[list[str]]:
         ["diverged chains", f"{len(result.diverged_chains)} of {c.chains}", ""],
         [
             "steps",
-            count(result.steps_done),
+            f"{result.steps_done:,}",
             muted(f"of {c.steps:,}; burn-in {c.burn_in_steps:,}"),
         ],
         [
@@ -467,4 +467,4 @@ def readout_html(config: LLCConfig | None, result: LLCResult | None, status: str
     Every row is there in every state, so the plots below never move."""
     runs = run_rows(result) if result is not None else [[label, DASH, ""] for label in NOT_YET]
     rows = [["status", escape(status)], *network_rows(config), *runs, warnings_row(result)]
-    return table(rows, READOUT_WIDTHS, (False, True, False))
+    return CSS + table(rows, READOUT_WIDTHS, (False, True, False))

@@ -11,7 +11,15 @@ import ipywidgets as widgets
 from llc_explorer.errors import ConfigError
 from llc_explorer.playground.model import SHARED
 from llc_explorer.surfaces import SURFACES
-from llc_explorer.ui.sampler_controls import STYLE, SamplerControls, float_text, int_text, wide
+from llc_explorer.ui.sampler_controls import (
+    STYLE,
+    SamplerControls,
+    float_text,
+    int_text,
+    run_buttons,
+    settings_column,
+    wide,
+)
 
 COMPARE_PREFIX = "compare_"
 """Prefix of the right-hand sampler's widgets in :attr:`Controls.widgets`."""
@@ -56,22 +64,15 @@ class Controls:
             "seed": int_text("seed", 0),
             "chunk_size": int_text("steps per frame", 2000),
         }  # fmt: skip
-        button = widgets.Layout(width="96px")
-        self.run = widgets.Button(
-            description="Run", button_style="success", tooltip="sample", layout=button
+        self.run, self.stop, self.reset = run_buttons(
+            "sample", "stop", "stop and restore the defaults"
         )
-        self.stop = widgets.Button(
-            description="Stop", button_style="warning", tooltip="stop", layout=button
-        )
-        self.reset = widgets.Button(
-            description="Reset", tooltip="stop and restore the defaults", layout=button
-        )
-        self.message = widgets.HTML(layout=widgets.Layout(width="300px"))
+        self.message = widgets.HTML(layout=wide())
         self.readout = widgets.HTML()
         w, section = self.widgets, widgets.HTML
         self.widgets["compare"].observe(lambda change: self._show_compare(change["new"]), "value")
         self._show_compare(False)
-        self.panel = widgets.VBox(
+        self.panel = settings_column(
             [
                 section("<b>Loss</b>"),
                 w["surface"],
@@ -83,8 +84,7 @@ class Controls:
                 *(w[name] for name in SHARED if name != "surface"),
                 widgets.HBox([self.run, self.stop, self.reset]),
                 self.message,
-            ],
-            layout=widgets.Layout(width="310px", flex="0 0 auto"),
+            ]
         )
         self.keep_as_defaults()
 

@@ -36,8 +36,8 @@ from llc_explorer.playground.model import (
 )
 from llc_explorer.surface_sampling import SurfaceConfig, SurfaceResult
 from llc_explorer.surfaces import get_surface
-from llc_explorer.ui.formatting import count, significant
-from llc_explorer.ui.readout import muted, table
+from llc_explorer.ui.formatting import significant
+from llc_explorer.ui.readout import CSS, muted, table
 
 EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
     "trails": ("x0", "y0", "x1", "y1", "alpha", "chain"),
@@ -234,10 +234,10 @@ def readout_html(
             significant(r.llc_stderr, 2),
             significant(r.tempered_llc),
             f"{len(r.diverged_chains)} of {r.config.chains}",
-            f"{count(r.steps_done)} of {count(r.config.steps)}",
+            f"{r.steps_done:,} of {r.config.steps:,}",
         ]
         for r in shown
     ] or [[escape(c.sampler), "—", "—", "—", "—", "—"] for c in configs]
     numbers = (False, True, True, True, True, True)
     results_table = table(lines, RESULT_WIDTHS, numbers, RESULT_HEADER, width=READOUT_WIDTH)
-    return top + results_table
+    return CSS + top + results_table

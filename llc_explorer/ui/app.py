@@ -23,12 +23,14 @@ class SamplingApp:
     """Base of a notebook app that samples in a background thread.
 
     Threading rule: only the thread that made the app (the kernel's main thread) touches
-    widgets and Bokeh models. Widget callbacks are registered through
+    widgets and Bokeh models. The apps' widget callbacks are registered through
     :meth:`_on_main_thread`, so one that a kernel runs in a subshell's thread is handed to the
-    main thread too. The sampling thread's code (the ``_sample``-like targets given
-    to :meth:`_launch`) computes frames and hands them over with :meth:`_post`; the main
-    thread applies them in :meth:`_apply` (:mod:`llc_explorer.ui.handoff`). Subclasses build
-    ``root`` and write the readout in :meth:`_show_status`. Creating one turns on JAX's
+    main thread too (the controls' own syncing of one widget to another, which touches no
+    plot or readout, runs where the kernel calls it). The sampling thread's code (the
+    ``_sample``-like targets given to :meth:`_launch`) computes frames and hands them over
+    with :meth:`_post`; the main thread applies them in :meth:`_apply`
+    (:mod:`llc_explorer.ui.handoff`). Subclasses build ``root`` and write the readout in
+    :meth:`_show_status`. Creating one turns on JAX's
     persistent compilation cache (:func:`llc_explorer.cache.enable_compilation_cache`).
     """
 

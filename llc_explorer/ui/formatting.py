@@ -31,11 +31,6 @@ def significant(x: float, digits: int = 3, sign: bool = False) -> str:
     return f"{mantissa}e{int(power)}"
 
 
-def count(n: int) -> str:
-    """An integer with thousands separators."""
-    return f"{n:,}"
-
-
 def short(x: float, digits: int = 6) -> str:
     """``x`` with up to ``digits`` significant digits and no trailing zeros, the exponent
     written short (``2e-7``, ``0.05``, ``1.25e-5``): a setting such as a step size, as typed."""

@@ -55,7 +55,7 @@ def table(
     """An HTML table of ``rows`` (cells as HTML) ``width`` wide: column ``k`` is ``widths[k]``
     pixels wide (the last column takes what is left), right-aligned when ``numbers[k]``; the
     first column is bold; a row with fewer cells than columns stretches its last cell over
-    the rest."""
+    the rest. Its style is :data:`CSS`, which the readout puts once before its tables."""
     columns = len(numbers)
     cols = "".join(f"<col style='width:{w}px'>" for w in widths[: columns - 1]) + "<col>"
 
@@ -75,6 +75,6 @@ def table(
     head = line(header, "th") if header else ""
     body = "".join(line(row) for row in rows)
     return (
-        f"{CSS}<table class='llc-table' style='width:{width}'><colgroup>{cols}</colgroup>"
+        f"<table class='llc-table' style='width:{width}'><colgroup>{cols}</colgroup>"
         f"{head}{body}</table>"
     )

@@ -33,6 +33,32 @@ def float_text(description: str, value: float) -> widgets.FloatText:
     return widgets.FloatText(value=value, description=description, layout=wide(), style=STYLE)
 
 
+def button(description: str, style: str, tooltip: str, width: str = "") -> widgets.Button:
+    """A button (``style``: ipywidgets' "success", "warning", "info" or ""), ``width`` wide
+    (default: ipywidgets')."""
+    return widgets.Button(
+        description=description,
+        button_style=style,
+        tooltip=tooltip,
+        layout=widgets.Layout(width=width or None),
+    )
+
+
+def run_buttons(run_tooltip: str, stop_tooltip: str, reset_tooltip: str) -> list[widgets.Button]:
+    """Run, Stop and Reset, side by side within a settings column."""
+    return [
+        button("Run", "success", run_tooltip, "96px"),
+        button("Stop", "warning", stop_tooltip, "96px"),
+        button("Reset", "", reset_tooltip, "96px"),
+    ]
+
+
+def settings_column(children: list[widgets.Widget]) -> widgets.VBox:
+    """The column of settings left of an app, fixed at 310 px (so what is beside it never
+    moves)."""
+    return widgets.VBox(children, layout=widgets.Layout(width="310px", flex="0 0 auto"))
+
+
 def shown_hyperparameters() -> tuple[str, ...]:
     """Every hyperparameter that some registered sampler shows as a control."""
     return tuple(dict.fromkeys(h for spec in REGISTRY.values() for h in spec.controls))
