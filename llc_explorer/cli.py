@@ -26,10 +26,11 @@ from llc_explorer.dln import TEACHERS
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
 from llc_explorer.prng import PRNGS
-from llc_explorer.registry import REGISTRY, all_hyperparameters, sampler_names
+from llc_explorer.registry import REGISTRY, all_hyperparameters, menu_names, sampler_names
 from llc_explorer.report import write_report
-from llc_explorer.summary import format_table, summarize_rows
+from llc_explorer.summary import format_step_table, format_table, summarize_rows
 from llc_explorer.sweep import (
+    SweepSpec,
     load_toml,
     make_spec,
     parse_shard,
@@ -108,6 +109,16 @@ def hyperparameter_help(name: str) -> str:
     return f"sampler hyperparameter (default: {', '.join(users)})"
 
 
+def add_hyperparameter_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per sampler hyperparameter (``--b2``, ``--bias-correction``, ...)."""
+    flags = {name for s in REGISTRY.values() for name, h in s.ranges.items() if h.flag}
+    for name in all_hyperparameters():
+        kind = flag_arg if name in flags else float
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=kind, help=hyperparameter_help(name)
+        )
+
+
 def build_parser() -> Parser:
     """The ``llc-explorer`` argument parser."""
     parser = Parser(prog="llc-explorer", description=DESCRIPTION)
@@ -151,10 +162,7 @@ def build_parser() -> Parser:
         "--prng", choices=list(PRNGS), default="fast", help="the chains' noise generator"
     )
     est.add_argument("--chunk-size", type=int, help="steps per compiled chunk")
-    flags = {name for s in REGISTRY.values() for name, h in s.ranges.items() if h.flag}
-    for name in all_hyperparameters():
-        kind = flag_arg if name in flags else float
-        est.add_argument(f"--{name.replace('_', '-')}", type=kind, help=hyperparameter_help(name))
+    add_hyperparameter_flags(est)
     est.add_argument("--json", action="store_true", help="print one JSON object")
     add_sweep_commands(commands)
     return parser
@@ -183,12 +191,18 @@ def add_sweep_commands(commands: Any) -> None:
     ):  # fmt: skip
         sweep.add_argument(flag, type=kind, help=text)
     sweep.add_argument("--teacher", choices=list(TEACHERS), help="construction of w* (minimal)")
+    add_hyperparameter_flags(sweep)
     sweep.add_argument("--out", type=Path, required=True, help="results folder")
     sweep.add_argument(
         "--shard", default="0/1", help="run part I of N (I/N), or slurm: the job array's task"
     )
     summary = commands.add_parser("summary", help="paper-style table of sweep results")
     summary.add_argument("results", type=Path, nargs="+", help="results files or folders")
+    summary.add_argument(
+        "--per-step-size",
+        action="store_true",
+        help="the median relative error of each sampler at each step size instead",
+    )
     report = commands.add_parser("report", help="self-contained HTML report of sweep results")
     report.add_argument("results", type=Path, nargs="+", help="results files or folders")
     report.add_argument(
@@ -270,18 +284,27 @@ SWEEP_FLAGS = {
 """``sweep`` flag (and TOML key) -> :func:`llc_explorer.sweep.make_spec` argument."""
 
 
-def run_sweep_command(args: argparse.Namespace) -> None:
-    """Run the ``sweep`` command: the grid from the TOML file, overridden by flags."""
+def sweep_spec_of(args: argparse.Namespace) -> SweepSpec:
+    """The grid a parsed ``sweep`` command runs: the TOML file's settings, overridden by
+    flags; ``ConfigError`` names a bad one."""
     settings = load_toml(args.config) if args.config else {}
-    unknown = sorted(set(settings) - set(SWEEP_FLAGS))
+    unknown = sorted(set(settings) - set(SWEEP_FLAGS) - set(all_hyperparameters()))
     if unknown:
         raise ConfigError(f"unknown sweep setting(s) in {args.config}: {', '.join(unknown)}")
-    settings.update({k: v for k, v in vars(args).items() if k in SWEEP_FLAGS and v is not None})
-    settings.setdefault("samplers", sampler_names())
+    given = vars(args)
+    settings.update({k: v for k, v in given.items() if k in SWEEP_FLAGS and v is not None})
+    hyper = {k: settings.pop(k) for k in all_hyperparameters() if k in settings}
+    hyper.update({k: given[k] for k in all_hyperparameters() if given[k] is not None})
+    settings.setdefault("samplers", menu_names())
     for name in ("samplers", "step_sizes", "seeds"):
         if name in settings:
             settings[name] = tuple(settings[name])
-    spec = make_spec(**{SWEEP_FLAGS[k]: v for k, v in settings.items()})
+    return make_spec(hyper=hyper, **{SWEEP_FLAGS[k]: v for k, v in settings.items()})
+
+
+def run_sweep_command(args: argparse.Namespace) -> None:
+    """Run the ``sweep`` command: the grid from the TOML file, overridden by flags."""
+    spec = sweep_spec_of(args)
     index, count = parse_shard(args.shard)
     todo = pending(spec, args.out, index, count)
     total = len(shard(spec.runs(), index, count))
@@ -302,7 +325,8 @@ def run_command(args: argparse.Namespace) -> None:
     elif args.command == "sweep":
         run_sweep_command(args)
     elif args.command == "summary":
-        print(format_table(summarize_rows(read_rows(args.results))))
+        rows = read_rows(args.results)
+        print(format_step_table(rows) if args.per_step_size else format_table(summarize_rows(rows)))
     else:
         rows = [{**row, "source": str(path)} for path in args.results for row in read_rows([path])]
         write_report(rows, args.output, sources=[str(path) for path in args.results])

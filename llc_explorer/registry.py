@@ -18,7 +18,15 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from llc_explorer.errors import ConfigError
-from llc_explorer.samplers import Sampler, adam_sgld, rmsprop_sgld, sghmc, sgld, sgnht
+from llc_explorer.samplers import (
+    Sampler,
+    adam_sgld,
+    adaptive_drift_sgld,
+    rmsprop_sgld,
+    sghmc,
+    sgld,
+    sgnht,
+)
 
 Value = float | bool
 
@@ -72,7 +80,9 @@ class SamplerSpec:
     step size included) on DLNs and on the Playground's surfaces; ``ranges`` the allowed values
     of each hyperparameter other than the step size (always ``> 0``); ``controls`` those the
     apps show as entries (the rest keep their default there); ``check`` an optional test of the
-    values together (``ValueError`` naming the problem). ``ValueError`` on an inconsistent spec.
+    values together (``ValueError`` naming the problem); ``in_menus`` False for a reference
+    variant that the API, the CLI and sweeps run by name but the apps' menus and a sweep's
+    default sampler list leave out. ``ValueError`` on an inconsistent spec.
     """
 
     name: str
@@ -82,6 +92,7 @@ class SamplerSpec:
     ranges: Mapping[str, Hyperparameter] = field(default_factory=dict)
     controls: tuple[str, ...] = ()
     check: Callable[[Mapping[str, Value]], None] | None = None
+    in_menus: bool = True
 
     def __post_init__(self) -> None:
         fields = set(self.sampler.hyperparams._fields)
@@ -159,6 +170,11 @@ def sampler_names() -> list[str]:
     return list(REGISTRY)
 
 
+def menu_names() -> list[str]:
+    """The samplers the apps list and a sweep runs by default (reference variants left out)."""
+    return [name for name, spec in REGISTRY.items() if spec.in_menus]
+
+
 def get_spec(name: str) -> SamplerSpec:
     """The spec registered as ``name``; ``ValueError`` listing the choices otherwise."""
     if name not in REGISTRY:
@@ -204,8 +220,18 @@ for _spec in (
         "sgnht", sgnht(), {"step_size": 1e-7, "diffusion": 0.01},
         {"step_size": 3e-5, "diffusion": 0.01}, {"diffusion": Hyperparameter()}, ("diffusion",),
     ),
+    SamplerSpec(
+        "adaptive_drift_sgld", adaptive_drift_sgld(),
+        {"step_size": 2e-6, "b1": 0.9, "b2": 0.999, "a": 1e-8, "drift_weight": 1.0},
+        {"step_size": 3e-5, "b1": 0.9, "b2": 0.999, "a": 1e-8, "drift_weight": 1.0},
+        {"b1": DECAY, "b2": DECAY, "a": POSITIVE, "drift_weight": Hyperparameter()},
+        in_menus=False,
+    ),
 ):  # fmt: skip
     register_sampler(_spec)
 """The built-in samplers' DLN defaults were chosen from step-size grids on random DLNs and
 checked on fresh ones (docs/ACCURACY.md; ``benchmarks/accuracy_runs.py``), their surface
-defaults by ``benchmarks/surface_defaults.py`` (the README's Playground section)."""
+defaults by ``benchmarks/surface_defaults.py`` (the README's Playground section).
+``adaptive_drift_sgld`` (Kim, Song & Liang 2020's Adam-SGLD, a reference variant of AdamSGLD
+for the paper comparison in docs/RESULTS.md) keeps SGLD's step size and that paper's ``a_d``
+= 1 and Adam's ``b1``, ``b2`` and ``lambda`` = 1e-8."""

@@ -14,9 +14,9 @@ title). Legends sit beside the plots, never over data.
 from __future__ import annotations
 
 import datetime
+import json
 import math
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,7 +35,10 @@ from llc_explorer.errors import ConfigError
 from llc_explorer.summary import (
     SamplerSummary,
     abs_error,
+    by_key,
     failed,
+    hyperparameter_text,
+    sampler_label,
     size_label,
     summarize_rows,
     with_truth,
@@ -55,14 +58,6 @@ ARCH_SEEDS_TRIED = 1000
 
 SPEC_FIELDS = ("steps", "chains", "n", "batch_size", "burn_in", "gamma", "teacher")
 """Settings shared by a size class's runs, shown in the header and passed to the command."""
-
-
-def by_key(items: Sequence[T], key: Callable[[T], Any]) -> dict[Any, list[T]]:
-    """``items`` grouped by ``key(item)``, in first-seen order."""
-    groups: dict[Any, list[T]] = defaultdict(list)
-    for item in items:
-        groups[key(item)].append(item)
-    return groups
 
 
 def error_spread(rows: Sequence[dict[str, Any]]) -> dict[str, list[float]]:
@@ -134,7 +129,8 @@ def resumes(row: dict[str, Any]) -> bool:
     skips it); rows from before a setting joined the run id do not."""
     try:
         fields = {name: row[name] for name in Run.__dataclass_fields__ if name in row}
-        run = Run(**{**fields, "widths": tuple(row["widths"])})
+        hyper = tuple(sorted((row.get("hyper") or {}).items()))
+        run = Run(**{**fields, "widths": tuple(row["widths"]), "hyper": hyper})
     except (KeyError, TypeError):
         return False
     return run.run_id == row.get("id")
@@ -146,6 +142,7 @@ def sweep_spec(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     the rerun would find them there; else into a new ``RESULTS`` folder). Rows from before
     the warm-up existed ran every step at the step size: warm-up 1."""
     samplers = list(dict.fromkeys(r["sampler"] for r in rows))
+    hypers = {json.dumps(r.get("hyper") or {}, sort_keys=True) for r in rows}
     steps = sorted({r["step_size"] for r in rows})
     archs = {(tuple(r["widths"]), r["rank"]) for r in rows}
     seeds = sorted({r.get("seed", 0) for r in rows})
@@ -176,6 +173,13 @@ def sweep_spec(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         for name in (*SPEC_FIELDS, "warmup_factor")
         if not isinstance(spec[name], list) and spec[name] is not None
     ]
+    if len(hypers) == 1:
+        flags += [
+            f"--{k.replace('_', '-')} {hyperparameter_text(v)}"
+            for k, v in json.loads(hypers.pop()).items()
+        ]
+    else:
+        spec["variants"] = "hyperparameters differ between runs: one sweep per variant"
     spec["command"] = " ".join(
         [
             "llc-explorer sweep",
@@ -277,7 +281,7 @@ def error_panel(rows: Sequence[dict[str, Any]], colors: dict[str, str], size: st
         y_axis_label="|relative error|", width=620, height=360, y_range=Range1d(*ERROR_RANGE),
     )  # fmt: skip
     items = []
-    for sampler, group in by_key(rows, lambda r: r["sampler"]).items():
+    for sampler, group in by_key(rows, sampler_label).items():
         spread = error_spread(group)
         source = ColumnDataSource(spread)
         color = colors[sampler]
@@ -306,7 +310,7 @@ def diverged_panel(rows: Sequence[dict[str, Any]], colors: dict[str, str], size:
         y_range=Range1d(-0.05, 1.05),
     )  # fmt: skip
     items = []
-    for sampler, group in by_key(rows, lambda r: r["sampler"]).items():
+    for sampler, group in by_key(rows, sampler_label).items():
         spread = error_spread(group)
         line = fig.line(spread["step"], spread["failed"], color=colors[sampler], line_width=2)
         dots = fig.scatter(spread["step"], spread["failed"], color=colors[sampler], size=6)
@@ -327,7 +331,7 @@ def order_panels(
     span = [min(truths), max(truths)]
     panels = []
     for summary in summaries:
-        group = [r for r in rows if r["sampler"] == summary.sampler]
+        group = [r for r in rows if sampler_label(r) == summary.sampler]
         truth, estimate = best_runs(group, summary.best_step_size)
         rho, low, high = spearman_interval(truth, estimate)
         interval = "" if math.isnan(low) else f" [{low:.2f}, {high:.2f}]"
@@ -405,7 +409,7 @@ def render_report(
     if not known:
         raise ConfigError("no results rows with a known exact LLC to report")
     summaries = summarize_rows(known)
-    samplers = list(dict.fromkeys(r["sampler"] for r in known))
+    samplers = list(dict.fromkeys(sampler_label(r) for r in known))
     colors = dict(zip(samplers, Category10[10], strict=False))
     classes = by_key(known, size_label)
     layouts = {

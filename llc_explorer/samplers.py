@@ -1,4 +1,5 @@
-"""The five SGMCMC update rules of spec section 4, as pure ``(init, update)`` pairs over pytrees.
+"""The SGMCMC update rules of spec section 4 (the paper's five and one variant of AdamSGLD),
+as pure ``(init, update)`` pairs over pytrees.
 
 Each sampler reads like an optax transformation: a factory returns a :class:`Sampler` whose
 ``init(params, hyper)`` builds a small state and whose
@@ -178,6 +179,11 @@ def debias(moment: Array, decay: Array, count: Array, bias_correction: Array) ->
     return moment / jnp.where(bias_correction > 0, 1 - decay ** count.astype(decay.dtype), 1.0)
 
 
+def first_moment(m: Params, loss_grad: Params, b1: Array) -> Params:
+    """``m_t = b1 m_{t-1} + (1 - b1) g_t``."""
+    return jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, m, loss_grad)
+
+
 def second_moment(v: Params, loss_grad: Params, b2: Array) -> Params:
     """``v_t = b2 v_{t-1} + (1 - b2) g_t^2``."""
     return jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, v, loss_grad)
@@ -228,13 +234,51 @@ def adam_sgld() -> Sampler:
 
     def update(params, state, loss_grad, potential, hyper, *, key):
         count = state.t + 1
-        m = jax.tree.map(lambda m, g: hyper.b1 * m + (1 - hyper.b1) * g, state.m, loss_grad)
+        m = first_moment(state.m, loss_grad, hyper.b1)
         new = AdamState(count, m, second_moment(state.v, loss_grad, hyper.b2))
         mhat = jax.tree.map(lambda m: debias(m, hyper.b1, count, hyper.bias_correction), m)
         drift = potential_gradient(params, mhat, potential)
         return preconditioned_move(params, drift, rmsprop_metric(new, hyper), hyper, key), new
 
     return Sampler(init, update, AdamSGLDHyper)
+
+
+class AdaptiveDriftSGLDHyper(NamedTuple):
+    """Adaptive-drift SGLD hyperparameters: ``a`` is the stability constant ``lambda``,
+    ``drift_weight`` the weight ``a_d`` of the Adam direction."""
+
+    step_size: Array
+    b1: Array
+    b2: Array
+    a: Array
+    drift_weight: Array
+
+
+def adaptive_drift_sgld() -> Sampler:
+    """SGLD with an adaptive drift, the Adam-SGLD of Kim, Song & Liang (2020):
+    ``w_{t+1} = w_t - (eps/2) (U'_t + a_d m_t / (sqrt(v_t) + lambda)) + sqrt(eps) eta_t``,
+    ``m_t``, ``v_t`` as in AdamSGLD without bias correction. The Adam direction is added to the
+    drift as a bias; the noise is not preconditioned (AdamSGLD preconditions both).
+    """
+
+    def init(params, hyper):
+        del hyper
+        zeros = jax.tree.map(jnp.zeros_like, params)
+        return AdamState(jnp.zeros((), jnp.int32), zeros, zeros)
+
+    def update(params, state, loss_grad, potential, hyper, *, key):
+        m = first_moment(state.m, loss_grad, hyper.b1)
+        v = second_moment(state.v, loss_grad, hyper.b2)
+        drift = jax.tree.map(
+            lambda u, m, v: u + hyper.drift_weight * m / (jnp.sqrt(v) + hyper.a),
+            potential_gradient(params, loss_grad, potential),
+            m,
+            v,
+        )
+        step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, 1.0)
+        return tree_add(params, step), AdamState(state.t + 1, m, v)
+
+    return Sampler(init, update, AdaptiveDriftSGLDHyper)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from scipy.stats import spearmanr
+
+T = TypeVar("T")
 
 GOOD_ERROR = 0.10
 """Relative error that counts as good for the step-size range width."""
@@ -34,6 +37,14 @@ class SamplerSummary(NamedTuple):
     spearman: float
 
 
+def by_key(items: Sequence[T], key: Callable[[T], Any]) -> dict[Any, list[T]]:
+    """``items`` grouped by ``key(item)``, in first-seen order."""
+    groups: dict[Any, list[T]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups
+
+
 def failed(row: dict[str, Any]) -> bool:
     """A run counts as failed if any chain diverged or the estimate is not finite."""
     mean = row.get("llc_mean")
@@ -43,6 +54,21 @@ def failed(row: dict[str, Any]) -> bool:
 def abs_error(row: dict[str, Any]) -> float:
     """``|relative error|``, infinite for a failed run."""
     return math.inf if failed(row) else abs(row["relative_error"])
+
+
+def hyperparameter_text(value: float | bool) -> str:
+    """A hyperparameter as the sweep flags take it: ``on``/``off`` for a flag, else ``0.99``."""
+    return ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
+
+
+def sampler_label(row: dict[str, Any]) -> str:
+    """The row's sampler, with the hyperparameters its sweep set (a variant):
+    ``rmsprop_sgld (b2=0.99, bias_correction=off)``."""
+    hyper = row.get("hyper") or {}
+    if not hyper:
+        return str(row["sampler"])
+    shown = ", ".join(f"{k}={hyperparameter_text(v)}" for k, v in sorted(hyper.items()))
+    return f"{row['sampler']} ({shown})"
 
 
 def size_label(row: dict[str, Any]) -> str:
@@ -99,7 +125,7 @@ def summarize_rows(rows: list[dict[str, Any]]) -> list[SamplerSummary]:
     rows with a known exact LLC."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in with_truth(rows):
-        groups[(row["sampler"], size_label(row))].append(row)
+        groups[(sampler_label(row), size_label(row))].append(row)
     return [summarize_group(sampler, size, group) for (sampler, size), group in groups.items()]
 
 
@@ -122,4 +148,28 @@ def format_table(summaries: list[SamplerSummary]) -> str:
             f"{pct(s.median_error)} | {pct(s.worst_error)} | {pct(s.diverged_fraction)} | "
             f"{decades} | {rho} |"
         )
+    return "\n".join(lines)
+
+
+def format_step_table(rows: list[dict[str, Any]]) -> str:
+    """The median signed relative error of each sampler (column) at each step size (row), over
+    the rows with a known exact LLC; ``NaN`` where a run diverged, ``-`` where none ran."""
+    known = with_truth(rows)
+    samplers = list(by_key(known, sampler_label))
+    cells: dict[tuple[float, str], list[float]] = defaultdict(list)
+    for row in known:
+        cells[(row["step_size"], sampler_label(row))].append(
+            math.nan if failed(row) else row["relative_error"]
+        )
+    lines = [
+        "| step size | " + " | ".join(samplers) + " |",
+        "|---|" + "---|" * len(samplers),
+    ]
+    for step in sorted({step for step, _ in cells}):
+        shown = []
+        for sampler in samplers:
+            errors = cells.get((step, sampler))
+            median = float(np.median(errors)) if errors else math.nan
+            shown.append("-" if not errors else "NaN" if math.isnan(median) else f"{median:+.1%}")
+        lines.append(f"| {step:g} | " + " | ".join(shown) + " |")
     return "\n".join(lines)

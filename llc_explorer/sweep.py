@@ -16,7 +16,7 @@ import math
 import os
 import time
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,10 @@ from llc_explorer.config import WARMUP_FACTOR, LLCConfig, make_config
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import stream_batch
 from llc_explorer.truth import validate_rank, validate_widths
+
+Hyper = tuple[tuple[str, float | bool], ...]
+"""Sampler hyperparameters given to every run of a sweep, as sorted ``(name, value)`` pairs;
+empty means each sampler's defaults."""
 
 
 @dataclass(frozen=True)
@@ -49,20 +53,26 @@ class Run:
     size_class: float | None
     teacher: str = "minimal"
     warmup_factor: float = WARMUP_FACTOR
+    hyper: Hyper = ()
 
     def config(self) -> LLCConfig:
         """The validated :class:`LLCConfig` of this run (``ValueError`` names a bad setting)."""
+        hyper: dict[str, Any] = dict(self.hyper)
         return make_config(
             self.widths, self.rank, sampler=self.sampler, step_size=self.step_size,
             seed=self.seed, steps=self.steps, chains=self.chains, n=self.n,
             batch_size=self.batch_size, burn_in=self.burn_in, gamma=self.gamma,
-            teacher=self.teacher, warmup_factor=self.warmup_factor,
+            teacher=self.teacher, warmup_factor=self.warmup_factor, **hyper,
         )  # fmt: skip
 
     @property
     def run_id(self) -> str:
-        """A stable id: the hash of the run's settings."""
-        text = json.dumps(asdict(self), sort_keys=True)
+        """A stable id: the hash of the run's settings (without ``hyper`` when it is empty, so
+        the ids of sweeps run before it existed still match)."""
+        settings = asdict(self)
+        if not self.hyper:
+            del settings["hyper"]
+        text = json.dumps(settings, sort_keys=True)
         return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
@@ -82,13 +92,14 @@ class SweepSpec:
     gamma: float = 1.0
     teacher: str = "minimal"
     warmup_factor: float = WARMUP_FACTOR
+    hyper: Hyper = ()
 
     def runs(self) -> list[Run]:
         """Every run of the grid, in a fixed order (sampler, architecture, seed, step size)."""
         return [
             Run(sampler, step_size, widths, rank, seed, self.steps, self.chains, self.n,
                 self.batch_size, self.burn_in, self.gamma, size, self.teacher,
-                self.warmup_factor)
+                self.warmup_factor, self.hyper)
             for sampler in self.samplers
             for widths, rank, size in self.architectures
             for seed in self.seeds
@@ -105,12 +116,15 @@ def make_spec(
     size_class_name: str | float | None = None,
     archs: int = 10,
     arch_seed: int = 0,
+    hyper: Mapping[str, float | bool] | None = None,
     **shared: Any,
 ) -> SweepSpec:
     """Validate a sweep and resolve its architectures; ``ValueError`` names a bad setting.
 
     Architectures are the listed ``widths`` (all with product rank ``rank``) or ``archs``
     draws of the size class ``size_class_name`` (:mod:`llc_explorer.architectures`).
+    ``hyper`` sets sampler hyperparameters (``b2``, ``bias_correction``, ...) for every run:
+    a variant of the samplers it applies to (an error names a sampler it does not apply to).
     """
     samplers = tuple(samplers)
     if not samplers:
@@ -134,7 +148,9 @@ def make_spec(
         )
     else:
         raise ConfigError("give widths (with rank) or a size class")
-    spec = SweepSpec(samplers, step_sizes, architectures, **shared)
+    spec = SweepSpec(
+        samplers, step_sizes, architectures, hyper=tuple(sorted((hyper or {}).items())), **shared
+    )
     for run in {(r.sampler, r.step_size, r.widths, r.rank): r for r in spec.runs()}.values():
         run.config()
     return spec
@@ -252,6 +268,7 @@ def run_group(runs: list[Run]) -> list[dict[str, Any]]:
         {
             "id": run.run_id,
             **asdict(run),
+            "hyper": dict(run.hyper),
             "num_params": result.num_params,
             "true_llc": None if result.true_llc is None else float(result.true_llc),
             "global_llc": float(result.global_llc),

@@ -98,3 +98,22 @@ def test_a_spec_must_cover_its_hyperparameters() -> None:
         lx.register_sampler(lx.SamplerSpec("sgld", sampler, good, good, ranges))
     with pytest.raises(ValueError, match="sampler must be one of"):
         lx.get_spec("hmc")
+
+
+def test_a_reference_variant_runs_by_name_but_stays_out_of_the_menus() -> None:
+    """``adaptive_drift_sgld`` (``in_menus=False``) is registered and runs by name, but the
+    apps' sampler menus, the explorer's sweep list and a sweep's default samplers leave it out."""
+    from llc_explorer.cli import build_parser, sweep_spec_of
+    from llc_explorer.explorer.controls import Controls
+    from llc_explorer.ui.sampler_controls import SamplerControls
+
+    assert "adaptive_drift_sgld" in lx.sampler_names()
+    assert "adaptive_drift_sgld" not in lx.menu_names()
+    assert lx.menu_names() == ["sgld", "rmsprop_sgld", "adam_sgld", "sghmc", "sgnht"]
+    menu = SamplerControls("sgld", decades=(-9, -3)).widgets["sampler"]
+    assert list(menu.options) == lx.menu_names()
+    assert list(Controls().sweep_samplers.options) == lx.menu_names()
+    argv = ["sweep", "--widths", "3,2,3", "--rank", "1", "--step-sizes", "1e-6", "--out", "x"]
+    assert list(sweep_spec_of(build_parser().parse_args(argv)).samplers) == lx.menu_names()
+    result = lx.estimate_llc([3, 2, 3], 1, sampler="adaptive_drift_sgld", steps=200, n=500)
+    assert result.config.sampler == "adaptive_drift_sgld" and result.llc_mean > 0

@@ -63,6 +63,21 @@ def test_the_header_command_reruns_the_sweep_exactly(tmp_path: Path) -> None:
     assert len(read_rows([out])) == len(rows) == 6
 
 
+def test_a_variant_sweeps_command_sets_its_hyperparameters(tmp_path: Path) -> None:
+    out = tmp_path / "variant"
+    spec = make_spec(
+        samplers=("rmsprop_sgld",), step_sizes=(1e-6,), size_class_name="1e3", archs=2,
+        arch_seed=7, steps=200, chains=2, n=1000, hyper={"b2": 0.99, "bias_correction": False},
+    )  # fmt: skip
+    rows = [{**row, "source": str(out)} for row in run_sweep(spec, out)]
+    command = sweep_spec(rows)["command"]
+    assert command.endswith(f"--b2 0.99 --bias-correction off --out {out}")
+    assert cli.main(shlex.split(command)[1:]) == 0
+    assert len(read_rows([out])) == len(rows) == 2  # the variant's ids: nothing reran
+    mixed = [*rows, {**rows[0], "hyper": {}}]
+    assert "one sweep per variant" in sweep_spec(mixed)["variants"]
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}")
 def test_the_report_opens_as_a_figure_page(page, tmp_path: Path) -> None:

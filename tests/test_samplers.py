@@ -1,4 +1,4 @@
-"""The five update rules: exact reductions, stationary variance, pytrees, no recompiles."""
+"""The update rules: exact reductions, stationary variance, pytrees, no recompiles."""
 
 import jax
 import jax.numpy as jnp
@@ -10,7 +10,7 @@ from llc_explorer.chains import TRACES, all_finite
 from llc_explorer.data import make_dataset
 from llc_explorer.dln import make_teacher
 from llc_explorer.gradients import minibatch_loss_and_grad
-from llc_explorer.samplers import Potential
+from llc_explorer.samplers import Potential, tree_normal
 
 
 def hyper(name, **values):
@@ -65,6 +65,34 @@ def test_preconditioner_held_at_one_is_sgld(problem, name):
     assert np.abs(trajectory(name, free, problem) - sgld).max() > 1e-3
 
 
+def test_adaptive_drift_without_its_weight_is_sgld(problem):
+    eps = 1e-3
+    sgld = trajectory("sgld", hyper("sgld", step_size=eps), problem)
+    off = hyper("adaptive_drift_sgld", step_size=eps, drift_weight=0.0)
+    np.testing.assert_allclose(trajectory("adaptive_drift_sgld", off, problem), sgld, rtol=1e-6)
+    on = hyper("adaptive_drift_sgld", step_size=eps)
+    assert np.abs(trajectory("adaptive_drift_sgld", on, problem) - sgld).max() > 1e-4
+
+
+def test_adaptive_drift_adds_the_adam_direction_and_keeps_sgld_noise(problem):
+    """One step by hand (Kim, Song & Liang 2020 in spec section 4's convention):
+    ``w - (eps/2) (U' + a_d m / (sqrt(v) + lambda)) + sqrt(eps) eta`` from ``m = v = 0``."""
+    teacher, data, potential = problem
+    sampler = get_sampler("adaptive_drift_sgld")
+    hp = hyper("adaptive_drift_sgld", step_size=1e-3, b1=0.8, b2=0.9, a=1e-3, drift_weight=2.0)
+    params = jax.tree.map(lambda w: w + 0.1, teacher)
+    _, grad = minibatch_loss_and_grad(params, data, 32, key=jax.random.PRNGKey(5))
+    key = jax.random.PRNGKey(6)
+    new, state = sampler.update(params, sampler.init(params, hp), grad, potential, hp, key=key)
+    eta = tree_normal(key, params)
+    for w, g, c, e, out in zip(params, grad, teacher, eta, new, strict=True):
+        w, g, c, e = (np.asarray(x, np.float64) for x in (w, g, c, e))
+        m, v = 0.2 * g, 0.1 * g * g
+        drift = 100.0 * g + 1.0 * (w - c) + 2.0 * m / (np.sqrt(v) + 1e-3)
+        np.testing.assert_allclose(out, w - 5e-4 * drift + np.sqrt(1e-3) * e, atol=2e-6)
+    assert int(state.t) == 1
+
+
 STATIONARY = {
     # name: (step size, extra hyperparameters); P = 1/a = 10 for the preconditioned ones
     # (the loss gradient is zero), so their effective step is 10x the nominal one.
@@ -73,6 +101,7 @@ STATIONARY = {
     "adam_sgld": (0.002, {}),
     "sghmc": (0.02, {"friction": 0.2}),
     "sgnht": (0.02, {"diffusion": 0.02}),
+    "adaptive_drift_sgld": (0.02, {}),  # the loss gradient is zero: m = 0, so SGLD's move
 }
 
 

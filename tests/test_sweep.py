@@ -9,10 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from llc_explorer.report import write_report
-from llc_explorer.summary import summarize_rows
+from llc_explorer.summary import format_step_table, summarize_rows
 from llc_explorer.sweep import lock_shard, make_spec, read_rows, shard
 
 GRID = [
@@ -96,6 +97,9 @@ def test_shard_files_are_read_together(tmp_path):
     assert len(read_rows([out])) == 2
     summary = cli("summary", str(out))
     assert summary.returncode == 0 and "| sgld | listed | 2 | 1e-06 |" in summary.stdout
+    by_step = cli("summary", "--per-step-size", str(out)).stdout.splitlines()
+    median = np.median([row["relative_error"] for row in read_rows([out])])
+    assert by_step[0] == "| step size | sgld |" and by_step[2] == f"| 1e-06 | {median:+.1%} |"
 
 
 def row(sampler, step, widths, truth, estimate, diverged=False, size=1000.0):
@@ -133,6 +137,17 @@ def test_summary_statistics_on_hand_made_results():
     assert math.isnan(b.good_range_decades)
 
 
+def test_per_step_size_table_on_hand_made_results():
+    lines = format_step_table(hand_made_rows()).splitlines()
+    assert lines[0] == "| step size | a | b |"
+    assert lines[2:] == [
+        "| 1e-07 | +30.0% | - |",
+        "| 1e-06 | +5.0% | - |",
+        "| 1e-05 | -8.0% | +147.2% |",  # b: (20 - 2 t) / t at t = 2, 4.5, 8, 12.5: median
+        "| 0.0001 | NaN | +9900.0% |",
+    ]
+
+
 def test_rows_without_a_known_local_llc_are_left_out_of_the_summary(tmp_path):
     unknown = {**row("a", 1e-6, [6, 6], 1.0, 1.0), "true_llc": None, "relative_error": math.nan}
     assert summarize_rows([*hand_made_rows(), unknown]) == summarize_rows(hand_made_rows())
@@ -149,21 +164,14 @@ def test_report_is_one_offline_html_naming_every_sampler(tmp_path):
     assert "<table" in text and "diverged chain" in text
 
 
+SMALL = ["--widths", "4,3,4", "--rank", "1"]
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
         (
-            [
-                "sweep",
-                "--widths",
-                "4,3,4",
-                "--rank",
-                "1",
-                "--samplers",
-                "foo",
-                "--step-sizes",
-                "1e-6",
-            ],
+            ["sweep", *SMALL, "--samplers", "foo", "--step-sizes", "1e-6"],
             "sampler must be one of",
         ),
         (["sweep", "--widths", "4,3,4", "--rank", "1", "--step-sizes=-1e-6"], "step_size"),
@@ -172,6 +180,10 @@ def test_report_is_one_offline_html_naming_every_sampler(tmp_path):
         (
             ["sweep", "--widths", "4,3,4", "--rank", "1", "--step-sizes", "1e-6", "--shard", "2/2"],
             "shard",
+        ),
+        (
+            ["sweep", *SMALL, "--samplers", "sgld", "--step-sizes", "1e-6", "--b2", "0.99"],
+            "b2 do(es) not apply to sgld",
         ),
         (["summary", "missing.jsonl"], "cannot read results file"),
         (["report", "missing.jsonl"], "cannot read results file"),
@@ -217,3 +229,39 @@ def test_a_second_sweep_on_the_same_shard_is_refused(tmp_path):
         assert not (out / "results-0-of-1.jsonl").exists()
     finally:
         os.close(fd)
+
+
+def test_a_variant_sweep_sets_hyperparameters_and_keeps_its_own_rows(tmp_path):
+    """``--b2 0.99 --bias-correction off`` (devinterp's RMSPropSGLD) runs next to the default
+    in one folder: its own ids and rows, labelled as a variant in the summary, and other
+    estimates (same seeds and data: only the hyperparameters differ)."""
+    out = tmp_path / "out"
+    grid = ["--widths", "4,3,4", "--rank", "1", "--samplers", "rmsprop_sgld",
+            "--step-sizes", "1e-5", "--steps", "200", "--n", "1000", "--chains", "2"]  # fmt: skip
+    assert cli("sweep", *grid, "--out", str(out)).returncode == 0
+    variant = cli("sweep", *grid, "--b2", "0.99", "--bias-correction", "off", "--out", str(out))
+    assert variant.returncode == 0, variant.stderr
+    rows = read_rows([out])
+    assert [row["hyper"] for row in rows] == [{}, {"b2": 0.99, "bias_correction": False}]
+    assert rows[0]["id"] != rows[1]["id"]
+    assert rows[0]["llc_mean"] != rows[1]["llc_mean"]
+    labels = [s.sampler for s in summarize_rows(rows)]
+    assert labels == ["rmsprop_sgld", "rmsprop_sgld (b2=0.99, bias_correction=off)"]
+    again = cli("sweep", *grid, "--b2", "0.99", "--bias-correction", "off", "--out", str(out))
+    assert again.returncode == 0 and len(read_rows([out])) == 2  # resumed: nothing reran
+
+
+def test_run_ids_without_hyperparameters_are_those_of_earlier_sweeps():
+    """Adding ``hyper`` to a run left the ids of default runs as they were, so stored sweeps
+    still resume: the rows of docs/results/paper/step_size_1e5 were written before ``hyper``
+    existed, and the same sweep today plans exactly their ids."""
+    stored = read_rows([Path(__file__).resolve().parents[1] / "docs/results/paper/step_size_1e5"])
+    first = stored[0]
+    spec = make_spec(
+        samplers=sorted({r["sampler"] for r in stored}),
+        step_sizes=sorted({r["step_size"] for r in stored}), size_class_name="1e5", archs=1,
+        arch_seed=2026, seeds=sorted({r["seed"] for r in stored}), steps=first["steps"],
+        chains=first["chains"], warmup_factor=first["warmup_factor"],
+    )  # fmt: skip
+    assert {row["id"] for row in stored} <= {run.run_id for run in spec.runs()}
+    assert "hyper" not in first

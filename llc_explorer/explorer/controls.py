@@ -17,7 +17,7 @@ from llc_explorer.config import WARMUP_FACTOR
 from llc_explorer.dln import TEACHERS
 from llc_explorer.errors import ConfigError
 from llc_explorer.explorer.model import ARCHITECTURE
-from llc_explorer.registry import sampler_names
+from llc_explorer.registry import menu_names
 from llc_explorer.ui.sampler_controls import (
     STYLE,
     SamplerControls,
@@ -102,7 +102,7 @@ class Controls:
         self.arch_seed = int_text("architecture seed", 0)
         self.drawn = widgets.HTML(layout=wide())
         self.sweep_samplers = widgets.SelectMultiple(
-            options=sampler_names(), value=sampler_names(), description="samplers", rows=5
+            options=menu_names(), value=menu_names(), description="samplers", rows=5
         )
         self.sweep_steps = int_text("steps per run", 2000)
         w = self.widgets

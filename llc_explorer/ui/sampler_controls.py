@@ -12,7 +12,7 @@ import math
 
 import ipywidgets as widgets
 
-from llc_explorer.registry import REGISTRY, get_spec, sampler_names
+from llc_explorer.registry import REGISTRY, get_spec, menu_names
 
 STYLE = {"description_width": "130px"}
 """Room for every label, so the columns of controls line up."""
@@ -92,7 +92,7 @@ class SamplerControls:
         self.hyperparameters = shown_hyperparameters()
         self.widgets: dict[str, widgets.ValueWidget] = {
             "sampler": widgets.Dropdown(
-                options=sampler_names(), value=sampler, description=label, layout=wide(),
+                options=menu_names(), value=sampler, description=label, layout=wide(),
                 style=STYLE,
             ),
             "step_size": float_text("step size", step),

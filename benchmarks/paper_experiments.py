@@ -1,0 +1,43 @@
+"""Run the paper's three experiments (:mod:`llc_explorer.paper`) at one scale: the commands
+that made docs/results/paper (``--scale cpu``), and the GPU run (``--scale gpu``).
+
+Every experiment is a set of ``llc-explorer sweep`` runs, resumable: after a kill, the same
+command skips what is on disk. Each command is printed before it runs.
+
+    python benchmarks/paper_experiments.py --dry-run          # the CPU commands and their size
+    python benchmarks/paper_experiments.py                    # about 2 hours on 2 CPU cores
+    python benchmarks/paper_experiments.py --scale gpu --out results/paper_gpu
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from llc_explorer.cli import build_parser, sweep_spec_of
+from llc_explorer.paper import EXPERIMENTS, SCALES, commands, run_experiments
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=list(SCALES), default="cpu")
+    parser.add_argument("--out", type=Path, default=Path("docs/results/paper"))
+    parser.add_argument("--only", default=",".join(EXPERIMENTS), help="comma-separated")
+    parser.add_argument("--dry-run", action="store_true", help="print the commands only")
+    args = parser.parse_args()
+    experiments = tuple(args.only.split(","))
+    if not args.dry_run:
+        run_experiments(args.scale, args.out, experiments)
+        return
+    total = 0
+    for experiment in experiments:
+        for argv in commands(experiment, SCALES[args.scale], args.out):
+            runs = sweep_spec_of(build_parser().parse_args(argv)).runs()
+            work = sum(run.steps * run.chains for run in runs)
+            total += work
+            print(f"llc-explorer {' '.join(argv)}\n    # {len(runs)} runs, {work:,} chain-steps")
+    print(f"# in all {total:,} chain-steps")
+
+
+if __name__ == "__main__":
+    main()
