@@ -19,7 +19,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from bokeh.embed import components
@@ -44,8 +44,6 @@ from llc_explorer.summary import (
     with_truth,
 )
 from llc_explorer.sweep import Run
-
-T = TypeVar("T")
 
 ERROR_RANGE = (1e-3, 10.0)
 """The |relative error| axis; runs with a diverged chain are marked at its top."""

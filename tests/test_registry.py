@@ -109,7 +109,7 @@ def test_a_reference_variant_runs_by_name_but_stays_out_of_the_menus() -> None:
 
     assert "adaptive_drift_sgld" in lx.sampler_names()
     assert "adaptive_drift_sgld" not in lx.menu_names()
-    assert lx.menu_names() == ["sgld", "rmsprop_sgld", "adam_sgld", "sghmc", "sgnht"]
+    assert {"sgld", "rmsprop_sgld", "adam_sgld", "sghmc", "sgnht"} <= set(lx.menu_names())
     menu = SamplerControls("sgld", decades=(-9, -3)).widgets["sampler"]
     assert list(menu.options) == lx.menu_names()
     assert list(Controls().sweep_samplers.options) == lx.menu_names()
