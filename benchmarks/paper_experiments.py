@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from llc_explorer.cli import build_parser, sweep_spec_of
+from llc_explorer.errors import ConfigError
 from llc_explorer.paper import EXPERIMENTS, SCALES, commands, run_experiments
 
 
@@ -25,13 +26,20 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(EXPERIMENTS), help="comma-separated")
     parser.add_argument("--dry-run", action="store_true", help="print the commands only")
     args = parser.parse_args()
-    experiments = tuple(args.only.split(","))
-    if not args.dry_run:
-        run_experiments(args.scale, args.out, experiments)
+    try:
+        run(args.scale, args.out, tuple(args.only.split(",")), dry_run=args.dry_run)
+    except ConfigError as exc:
+        raise SystemExit(f"paper_experiments: error: {exc}") from None
+
+
+def run(scale: str, out: Path, experiments: tuple[str, ...], *, dry_run: bool) -> None:
+    """Run the experiments, or with ``dry_run`` print their commands and sizes."""
+    if not dry_run:
+        run_experiments(scale, out, experiments)
         return
     total = 0
     for experiment in experiments:
-        for argv in commands(experiment, SCALES[args.scale], args.out):
+        for argv in commands(experiment, SCALES[scale], out):
             runs = sweep_spec_of(build_parser().parse_args(argv)).runs()
             work = sum(run.steps * run.chains for run in runs)
             total += work

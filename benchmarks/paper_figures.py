@@ -131,6 +131,7 @@ def precondition_figure(rows: list[dict], out: Path) -> None:
 
 def order_figure(classes: dict[str, list[dict]], out: Path) -> None:
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     labels = list(by_key([r for rows in classes.values() for r in rows], sampler_label))
     fig, axes = plt.subplots(
@@ -150,6 +151,8 @@ def order_figure(classes: dict[str, list[dict]], out: Path) -> None:
             ax.set_title(f"{size} {name}\nrho {rho:.2f}{interval}", fontsize=8)
             ax.set_xscale("log")
             ax.set_yscale("log")
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_minor_formatter(NullFormatter())
             ax.tick_params(labelsize=7)
     fig.supxlabel("exact LLC (log scale; dashed: estimate = exact)", fontsize=9)
     fig.supylabel("estimated LLC", fontsize=9)

@@ -3,7 +3,8 @@
 1. ``step_size``: relative error and diverged runs against step size (1e-14 ... 1e-6 on a
    half-decade grid at the paper's scale) on a 1e5-parameter DLN, all five samplers; with it,
    the AdamSGLD / RMSPropSGLD variants of :data:`VARIANTS` on the same DLN, and (on CPU, where
-   the main grid runs short) a longer run of SGLD, RMSPropSGLD and pSGLD (:func:`long_commands`).
+   the main grid runs short) longer runs of SGLD, RMSPropSGLD, pSGLD and RMSPropSGLD with
+   ``a`` = 1e-5 (:func:`long_commands`).
 2. ``precondition``: SGLD against RMSPropSGLD and AdamSGLD on 1e6-parameter DLNs: the share of
    runs that end in NaN and the spread of the error over seeds and step sizes.
 3. ``order``: 10 fresh DLNs per size class, each sampler at one fixed step size (its best in
@@ -67,13 +68,15 @@ VARIANTS = {
                                  (-10, -6)),
     "li_psgld": Variant("rmsprop_sgld", ("--a", "1e-5", "--b2", "0.99", "--bias-correction", "off"),
                         None, (-10, -8), True),
+    "small_a": Variant("rmsprop_sgld", ("--a", "1e-5"), None, (-10, -8), True),
     "adam_no_bias_correction": Variant("adam_sgld", ("--bias-correction", "off"), (-10, -6)),
     "kim_adaptive_drift": Variant("adaptive_drift_sgld", (), (-10, -6)),
 }  # fmt: skip
 """The variants docs/RESULTS.md compares with our defaults: devinterp's RMSPropSGLD (``b2``
-0.99, no bias correction), Li et al.'s pSGLD (``a`` = 1e-5 as well; it preconditions for real,
-so experiments 2 and 3 run it too), AdamSGLD without bias correction, and Kim, Song & Liang's
-Adam-SGLD (the Adam direction added to SGLD's drift)."""
+0.99, no bias correction), Li et al.'s pSGLD (``a`` = 1e-5 as well), ours with only ``a``
+changed to 1e-5 (these two precondition for real, so experiments 2 and 3 run them too),
+AdamSGLD without bias correction, and Kim, Song & Liang's Adam-SGLD (the Adam direction added
+to SGLD's drift)."""
 
 
 def variant_label(variant: Variant) -> str:
@@ -103,7 +106,7 @@ class Scale:
     order_steps: dict[str, int] = field(default_factory=dict)  # size class -> steps
     order_archs: int = 10
     variants: bool = True
-    long_steps: int | None = None  # experiment 1 again, longer: SGLD, RMSPropSGLD, pSGLD
+    long_steps: int | None = None  # experiment 1 again, longer (:func:`long_commands`)
 
 
 SCALES = {
@@ -163,15 +166,23 @@ def long_commands(scale: Scale, out: Path) -> list[list[str]]:
 
 def best_step_sizes(out: Path, scale: Scale) -> dict[str, float]:
     """Each sampler's (and variant's) best step size in experiment 1 (smallest median
-    |relative error|); ``ConfigError`` if experiment 1 has not run into ``out``."""
+    |relative error|); ``ConfigError`` if experiment 1 has not run into ``out`` for all of
+    the samplers and variants that experiment 3 runs."""
     where = [folder(out, "step_size", scale)]
-    if not where[0].exists():
-        raise ConfigError(
-            f"experiment 3 takes its step sizes from experiment 1: run it to {where[0]}"
-        )
-    if scale.variants and folder(out, "variants", scale).exists():
+    if scale.variants:
         where.append(folder(out, "variants", scale))
-    return {s.sampler: s.best_step_size for s in summarize_rows(read_rows(where))}
+    found = [path for path in where if path.exists()]
+    best = {s.sampler: s.best_step_size for s in summarize_rows(read_rows(found))}
+    needed = [*PAPER_SAMPLERS] + [
+        variant_label(v) for v in VARIANTS.values() if scale.variants and v.in_order
+    ]
+    missing = [name for name in needed if name not in best]
+    if missing:
+        raise ConfigError(
+            f"experiment 3 takes its step sizes from experiment 1, which has no rows for "
+            f"{', '.join(missing)} in {out}: run experiment 1 first"
+        )
+    return best
 
 
 def commands(experiment: str, scale: Scale, out: Path) -> list[list[str]]:
