@@ -5,7 +5,7 @@ Every experiment is a set of ``llc-explorer sweep`` runs, resumable: after a kil
 command skips what is on disk. Each command is printed before it runs.
 
     python benchmarks/paper_experiments.py --dry-run          # the CPU commands and their size
-    python benchmarks/paper_experiments.py                    # about 1.5 hours on 2 CPU cores
+    python benchmarks/paper_experiments.py                    # about 2 hours on 2 CPU cores
     python benchmarks/paper_experiments.py --scale gpu --out results/paper_gpu
 """
 

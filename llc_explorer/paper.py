@@ -13,7 +13,7 @@
 Each experiment is a list of ``llc-explorer sweep`` argument lists (:func:`commands`), run
 with :func:`run_experiments`; its rows land in ``OUT/<folder>`` (:func:`folder`), resumable
 like any sweep. A :class:`Scale` sets the sizes: ``small`` (the notebook's recompute, about
-a minute), ``cpu`` (about 1.5 hours on 2 cores: the stored results in docs/results/paper) and
+a minute), ``cpu`` (about 2 hours on 2 cores: the stored results in docs/results/paper) and
 ``gpu`` (the paper's 50,000 steps, for one GPU run). Architectures come from seeds the other
 sweeps never used: 2026 for experiments 1 and 2, 2027 for experiment 3 (so its DLNs are not
 the one experiment 1 tuned the step sizes on). Every run uses warm-up factor 1: the step size
