@@ -22,6 +22,7 @@ as given from the first step, as in the paper.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -29,7 +30,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from llc_explorer.errors import ConfigError
-from llc_explorer.summary import by_key, failed, sampler_label, summarize_rows
+from llc_explorer.summary import (
+    by_key,
+    failed,
+    hyperparameter_flags,
+    sampler_label,
+    summarize_rows,
+)
 from llc_explorer.sweep import read_rows
 
 PAPER_SAMPLERS = ("rmsprop_sgld", "sgld", "adam_sgld", "sghmc", "sgnht")
@@ -52,41 +59,41 @@ def half_decades(low: int, high: int) -> list[str]:
 
 
 class Variant(NamedTuple):
-    """A variant of one of the paper's samplers: its hyperparameter flags, its step sizes in
+    """A variant of one of the paper's samplers: the hyperparameters it sets, its step sizes in
     experiment 1 (decades; ``None``: the whole grid), in experiment 2 (``None``: left out) and
     whether experiment 3 runs it too (at its best step size in experiment 1)."""
 
     sampler: str
-    flags: tuple[str, ...]
+    hyper: dict[str, float | bool]
     decades: tuple[int, int] | None
     precondition_decades: tuple[int, int] | None = None
     in_order: bool = False
 
+    @property
+    def flags(self) -> list[str]:
+        """The sweep flags that make this variant."""
+        return hyperparameter_flags(self.hyper)
+
+    @property
+    def label(self) -> str:
+        """The name ``summary`` gives its rows: ``rmsprop_sgld (a=1e-05)``."""
+        return sampler_label({"sampler": self.sampler, "hyper": self.hyper})
+
 
 VARIANTS = {
-    "devinterp_rmsprop": Variant("rmsprop_sgld", ("--b2", "0.99", "--bias-correction", "off"),
+    "devinterp_rmsprop": Variant("rmsprop_sgld", {"b2": 0.99, "bias_correction": False},
                                  (-10, -6)),
-    "li_psgld": Variant("rmsprop_sgld", ("--a", "1e-5", "--b2", "0.99", "--bias-correction", "off"),
+    "li_psgld": Variant("rmsprop_sgld", {"a": 1e-5, "b2": 0.99, "bias_correction": False},
                         None, (-10, -8), True),
-    "small_a": Variant("rmsprop_sgld", ("--a", "1e-5"), None, (-10, -8), True),
-    "adam_no_bias_correction": Variant("adam_sgld", ("--bias-correction", "off"), (-10, -6)),
-    "kim_adaptive_drift": Variant("adaptive_drift_sgld", (), (-10, -6)),
+    "small_a": Variant("rmsprop_sgld", {"a": 1e-5}, None, (-10, -8), True),
+    "adam_no_bias_correction": Variant("adam_sgld", {"bias_correction": False}, (-10, -6)),
+    "kim_adaptive_drift": Variant("adaptive_drift_sgld", {}, (-10, -6)),
 }  # fmt: skip
 """The variants docs/RESULTS.md compares with our defaults: devinterp's RMSPropSGLD (``b2``
 0.99, no bias correction), Li et al.'s pSGLD (``a`` = 1e-5 as well), ours with only ``a``
 changed to 1e-5 (these two precondition for real, so experiments 2 and 3 run them too),
 AdamSGLD without bias correction, and Kim, Song & Liang's Adam-SGLD (the Adam direction added
 to SGLD's drift)."""
-
-
-def variant_label(variant: Variant) -> str:
-    """The name ``summary`` gives a variant's rows: ``rmsprop_sgld (a=1e-05, ...)``."""
-    from llc_explorer.cli import build_parser, sweep_spec_of
-
-    argv = ["sweep", "--widths", "2,2", "--rank", "1", "--samplers", variant.sampler,
-            "--step-sizes", "1e-6", "--out", ".", *variant.flags]  # fmt: skip
-    hyper = dict(sweep_spec_of(build_parser().parse_args(argv)).hyper)
-    return sampler_label({"sampler": variant.sampler, "hyper": hyper})
 
 
 @dataclass(frozen=True)
@@ -156,11 +163,9 @@ def long_commands(scale: Scale, out: Path) -> list[list[str]]:
         return []
     longer = replace(scale, seeds="0", step_size_steps=scale.long_steps)
     where = folder(out, "long", scale)
-    psgld = VARIANTS["li_psgld"]
-    return [
-        step_size_sweep(longer, where, "sgld,rmsprop_sgld", (-10, -6)),
-        [*step_size_sweep(longer, where, psgld.sampler, (-11, -7)), *psgld.flags],
-        [*step_size_sweep(longer, where, "rmsprop_sgld", (-11, -7)), "--a", "1e-5"],
+    return [step_size_sweep(longer, where, "sgld,rmsprop_sgld", (-10, -6))] + [
+        [*step_size_sweep(longer, where, v.sampler, (-11, -7)), *v.flags]
+        for v in (VARIANTS["li_psgld"], VARIANTS["small_a"])
     ]
 
 
@@ -174,7 +179,7 @@ def best_step_sizes(out: Path, scale: Scale) -> dict[str, float]:
     found = [path for path in where if path.exists()]
     best = {s.sampler: s.best_step_size for s in summarize_rows(read_rows(found))}
     needed = [*PAPER_SAMPLERS] + [
-        variant_label(v) for v in VARIANTS.values() if scale.variants and v.in_order
+        v.label for v in VARIANTS.values() if scale.variants and v.in_order
     ]
     missing = [name for name in needed if name not in best]
     if missing:
@@ -202,8 +207,8 @@ def commands(experiment: str, scale: Scale, out: Path) -> list[list[str]]:
         ]  # fmt: skip
         return [main, *variant_runs, *long_commands(scale, out)]
     if experiment == "precondition":
-        ablation: list[tuple[str, tuple[int, int], tuple[str, ...]]] = [
-            (",".join(PRECONDITIONING), scale.precondition_decades, ())
+        ablation: list[tuple[str, tuple[int, int], list[str]]] = [
+            (",".join(PRECONDITIONING), scale.precondition_decades, [])
         ] + [
             (v.sampler, v.precondition_decades, v.flags) for v in variants if v.precondition_decades
         ]
@@ -219,9 +224,9 @@ def commands(experiment: str, scale: Scale, out: Path) -> list[list[str]]:
         ]  # fmt: skip
     if experiment == "order":
         best = best_step_sizes(out, scale)
-        runs: list[tuple[str, float, tuple[str, ...]]] = [
-            (sampler, best[sampler], ()) for sampler in PAPER_SAMPLERS
-        ] + [(v.sampler, best[variant_label(v)], v.flags) for v in variants if v.in_order]
+        runs: list[tuple[str, float, list[str]]] = [
+            (sampler, best[sampler], []) for sampler in PAPER_SAMPLERS
+        ] + [(v.sampler, best[v.label], v.flags) for v in variants if v.in_order]
         return [
             [
                 "sweep", "--size-class", size, "--archs", str(scale.order_archs),
@@ -236,7 +241,11 @@ def commands(experiment: str, scale: Scale, out: Path) -> list[list[str]]:
 
 
 def run_experiments(
-    scale: str, out: Path, experiments: tuple[str, ...] = EXPERIMENTS, *, echo: Any = print
+    scale: str,
+    out: Path,
+    experiments: tuple[str, ...] = EXPERIMENTS,
+    *,
+    echo: Callable[[str], Any] = print,
 ) -> None:
     """Run the experiments at ``scale`` into ``out`` (each command echoed before it runs);
     ``ConfigError`` if a sweep fails."""
@@ -280,8 +289,8 @@ def precondition_table(rows: list[dict[str, Any]]) -> str:
                   if len(c) > 1]  # fmt: skip
         share = {
             "nan": np.mean([failed(r) for r in group]),
-            "blown": np.mean([abs(e) > 1 for e in finite] + [False] * (len(group) - len(finite))),
-            "good": np.mean([abs(e) <= 0.2 for e in finite] + [False] * (len(group) - len(finite))),
+            "blown": np.mean([not failed(r) and abs(r["relative_error"]) > 1 for r in group]),
+            "good": np.mean([not failed(r) and abs(r["relative_error"]) <= 0.2 for r in group]),
         }
         median = f"{np.median(np.abs(finite)):.1%}" if finite else "-"
         seeds = f"{np.median(spread):.1%}" if spread else "-"

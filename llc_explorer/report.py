@@ -37,7 +37,7 @@ from llc_explorer.summary import (
     abs_error,
     by_key,
     failed,
-    hyperparameter_text,
+    hyperparameter_flags,
     sampler_label,
     size_label,
     summarize_rows,
@@ -172,10 +172,7 @@ def sweep_spec(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if not isinstance(spec[name], list) and spec[name] is not None
     ]
     if len(hypers) == 1:
-        flags += [
-            f"--{k.replace('_', '-')} {hyperparameter_text(v)}"
-            for k, v in json.loads(hypers.pop()).items()
-        ]
+        flags += hyperparameter_flags(json.loads(hypers.pop()))
     else:
         spec["variants"] = "hyperparameters differ between runs: one sweep per variant"
     spec["command"] = " ".join(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -59,6 +59,15 @@ def abs_error(row: dict[str, Any]) -> float:
 def hyperparameter_text(value: float | bool) -> str:
     """A hyperparameter as the sweep flags take it: ``on``/``off`` for a flag, else ``0.99``."""
     return ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
+
+
+def hyperparameter_flags(hyper: Mapping[str, float | bool]) -> list[str]:
+    """The sweep flags that set ``hyper``: ``["--b2", "0.99", "--bias-correction", "off"]``."""
+    return [
+        part
+        for name, value in sorted(hyper.items())
+        for part in (f"--{name.replace('_', '-')}", hyperparameter_text(value))
+    ]
 
 
 def sampler_label(row: dict[str, Any]) -> str:

@@ -40,7 +40,7 @@ def test_the_stored_results_are_the_recorded_commands_runs() -> None:
 
 def test_experiment_3_uses_each_samplers_best_step_size_from_experiment_1() -> None:
     best = paper.best_step_sizes(STORED, paper.SCALES["cpu"])
-    variants = {paper.variant_label(v) for v in paper.VARIANTS.values() if v.in_order}
+    variants = {v.label for v in paper.VARIANTS.values() if v.in_order}
     assert len(variants) == 2 and set(paper.PAPER_SAMPLERS) | variants <= set(best)
     labels = set()
     for row in read_rows([STORED / "order_1e4", STORED / "order_1e5"]):
