@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from llc_explorer.adaptation import TARGET_ACCEPTANCE
+from llc_explorer.adaptation import target_acceptance
 from llc_explorer.architectures import random_architectures
 from llc_explorer.config import make_config
 from llc_explorer.estimator import stream_batch
@@ -90,7 +90,7 @@ def main() -> None:
             for s in settings
         ]
         began = time.perf_counter()
-        target = TARGET_ACCEPTANCE if all(auto) else None
+        target = target_acceptance(arch.num_params) if all(auto) else None
         *_, results = stream_batch(configs, target_acceptance=target)
         seconds = time.perf_counter() - began
         for s, r in zip(settings, results, strict=True):

@@ -36,10 +36,31 @@ import numpy as np
 
 from llc_explorer.errors import ConfigError
 from llc_explorer.registry import get_sampler
+from llc_explorer.run_length import Phases
 
 TARGET_ACCEPTANCE = 0.8
-"""The MALA acceptance the automatic step size aims for in the sampling window
-(docs/ACCURACY.md)."""
+"""The MALA acceptance the automatic step size aims for in the sampling window of a network
+of at least ``REFERENCE_PARAMS`` parameters (docs/ACCURACY.md)."""
+
+REFERENCE_PARAMS = 1_000
+"""The network size (``d``) from which the target is ``TARGET_ACCEPTANCE``."""
+
+SMALL_TARGET = 0.95
+"""The highest target, which the smallest networks get."""
+
+
+def target_acceptance(num_params: int) -> float:
+    """The MALA acceptance the automatic step size aims for on a network of ``d`` parameters:
+
+        1 - clip(0.2 * sqrt(d / 1000), 0.05, 0.2),
+
+    0.8 from ``d = 1000`` up, rising to 0.95 at ``d <= 62``. One acceptance level means a
+    larger step relative to the posterior's scale the fewer the dimensions whose moves it
+    averages, so the bias of the estimate grows as ``d`` shrinks: at 0.8 five tiny DLNs
+    (``d`` 20-60) read +8% to +28%, at 0.95 -1% to +5% but one (docs/ACCURACY.md)."""
+    rejection = 0.2 * math.sqrt(num_params / REFERENCE_PARAMS)
+    return 1 - min(max(rejection, 1 - SMALL_TARGET), 1 - TARGET_ACCEPTANCE)
+
 
 WARMUP_ACCEPTANCE = 0.6
 """The MALA acceptance the warm-up's step size aims for: large steps to leave ``w*`` quickly,
@@ -88,7 +109,7 @@ class DualAveraging:
     """Dual averaging of ``log eps`` for ``G`` independent groups of chains at once."""
 
     def __init__(
-        self, initial: np.ndarray, target: float, horizon: int, *, ceiling: bool = False
+        self, initial: np.ndarray, target: float, horizon: float, *, ceiling: bool = False
     ) -> None:
         """Start at ``initial`` step sizes; freeze once a chunk would reach past ``horizon``;
         with ``ceiling``, never step above ``initial`` (``H`` is held at the value that gives
@@ -129,35 +150,37 @@ class DualAveraging:
 
 class StepSchedule:
     """The step size of each group of chains for every chunk (module docstring): fixed, or
-    adapted when ``target`` is given. ``base`` holds each group's sampling step size (during
-    an adapted warm-up: the warm-up's divided by ``factor``)."""
+    adapted when ``target`` is given, over the run's ``phases``
+    (:class:`llc_explorer.run_length.Phases`, whose warm-up may end as the run goes).
+    ``base`` holds each group's sampling step size (during an adapted warm-up: the warm-up's
+    divided by ``factor``)."""
 
     def __init__(
-        self, base: np.ndarray, *, factor: float, warmup_steps: int, burn_in_steps: int,
-        target: float | None,
-    ) -> None:  # fmt: skip
+        self, base: np.ndarray, *, factor: float, phases: Phases, target: float | None
+    ) -> None:
         self.base = np.asarray(base, np.float64)
-        self.factor, self.warmup_steps, self.burn_in = factor, warmup_steps, burn_in_steps
-        self.target = target
-        self.warmup = self.sampling = None
-        if target is not None and warmup_steps:
+        self.factor, self.phases, self.target = factor, phases, target
+        self.warmup: DualAveraging | None = None
+        self.sampling: DualAveraging | None = None
+        if target is not None and phases.warmup_end != 0:
+            horizon = math.inf if phases.warmup_end is None else phases.warmup_end
             self.warmup = DualAveraging(
-                self.base * factor, WARMUP_ACCEPTANCE, warmup_steps, ceiling=True
+                self.base * factor, WARMUP_ACCEPTANCE, horizon, ceiling=True
             )
-        elif target is not None:
-            self.sampling = DualAveraging(self.base, target, burn_in_steps)
 
     def for_chunk(self, start: int) -> np.ndarray:
         """The step sizes of the chunk that starts at step ``start``."""
-        if start < self.warmup_steps:
+        if self.phases.in_warmup(start):
             return self.warmup.step_size if self.warmup else self.base * self.factor
         if self.target is not None and self.sampling is None:  # the warm-up has just ended
-            self.sampling = DualAveraging(self.base, self.target, self.burn_in)
+            horizon = self.phases.burn_in_end
+            assert horizon is not None  # known once the warm-up has ended
+            self.sampling = DualAveraging(self.base, self.target, horizon)
         return self.base
 
     def observe(self, start: int, acceptance: np.ndarray, done: int, chunk: int) -> None:
         """Adapt after the chunk ``start .. done - 1`` with mean ``acceptance`` per group."""
-        phase = self.warmup if start < self.warmup_steps else self.sampling
+        phase = self.warmup if self.phases.in_warmup(start) else self.sampling
         if phase is None or phase.frozen:
             return
         eps = phase.update(acceptance, done, chunk)
@@ -168,13 +191,15 @@ class StepSchedule:
         if self.target is None:
             return None
         history = [h for phase in (self.warmup, self.sampling) if phase for h in phase.history]
+        ends = np.array([h[2] for h in history], np.int64)
+        warmup_end = self.phases.warmup_end
         return StepSizeCalibration(
             step_size=float(self.base[group]),
             target=self.target,
             step_sizes=np.array([h[0][group] for h in history]),
             acceptance=np.array([h[1][group] for h in history]),
-            ends=np.array([h[2] for h in history], np.int64),
-            warmup_end=self.warmup_steps,
+            ends=ends,
+            warmup_end=int(ends[-1] if warmup_end is None and ends.size else warmup_end or 0),
             warmup_target=WARMUP_ACCEPTANCE,
         )
 

@@ -76,3 +76,23 @@ def random_architectures(size: float | str, count: int, *, seed: int) -> list[Ar
     size = size_class(size)
     rng = np.random.default_rng([seed, int(size)])
     return [random_architecture(rng, size) for _ in range(count)]
+
+
+TINY_PARAMS = (20, 100)
+"""Parameter counts ``[low, high)`` of the tiny DLNs (:func:`random_tiny_architectures`)."""
+
+
+def random_tiny_architectures(count: int, *, seed: int) -> list[Architecture]:
+    """``count`` tiny DLNs (``20 <= d < 100``: the size of the tutorial, the Playground and
+    other SGMCMC libraries' accuracy tests), reproducible from ``seed``: 2 to 4 matrices,
+    widths uniform in ``[1, 7]``, product rank uniform in ``[0, min(widths)]``, every layer of
+    the teacher at that rank (the minimal teacher)."""
+    rng = np.random.default_rng([seed, 100])
+    out: list[Architecture] = []
+    while len(out) < count:
+        depth = int(rng.integers(2, 5))
+        widths = tuple(int(h) for h in rng.integers(1, 8, size=depth + 1))
+        if TINY_PARAMS[0] <= num_params(widths) < TINY_PARAMS[1]:
+            rank = int(rng.integers(0, min(widths) + 1))
+            out.append(Architecture(widths, (rank,) * depth, rank))
+    return out

@@ -38,7 +38,7 @@ def to_datatree(result: LLCResult) -> Any:
         from arviz_base import dict_to_dataset
     except ImportError:
         raise ImportError(f"to_datatree needs arviz-base: {INSTALL}") from None
-    burn_in = min(result.config.burn_in_steps, result.steps_done)
+    burn_in = min(result.burn_in_steps, result.steps_done)
     excess = result.config.nbeta * (result.loss_trace.astype(np.float64) - result.loss_at_teacher)
     steps = np.arange(result.steps_done)
     diverged_at = np.full(result.config.chains, -1)

@@ -20,7 +20,7 @@ from typing import Any
 from tqdm import tqdm
 
 from llc_explorer.cache import enable_compilation_cache
-from llc_explorer.config import WARMUP_FACTOR
+from llc_explorer.config import MAX_STEPS, PRECISION, TINY_PARAMS, WARMUP_FACTOR
 from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.dln import TEACHERS
 from llc_explorer.errors import ConfigError
@@ -43,6 +43,7 @@ from llc_explorer.sweep import (
 
 ESTIMATE_SETTINGS = (
     *("teacher", "sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
+    *("max_steps", "precision", "max_seconds"),
     *("burn_in", "warmup_factor", "seed", "noise", "input_dist", "prng", "chunk_size"),
 )
 """The ``estimate`` flags passed on to :func:`llc_explorer.estimate_llc` as keywords (with the
@@ -88,6 +89,16 @@ def step_size_arg(text: str) -> float | str:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number or auto, got {text!r}") from None
+
+
+def steps_arg(text: str) -> int | str:
+    """An argparse type: a whole number of steps, or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an int or auto, got {text!r}") from None
 
 
 int_list = comma_list(int, "ints", "10,20,20,10")
@@ -145,13 +156,31 @@ def build_parser() -> Parser:
     est.add_argument("--n", type=int, default=100_000, help="dataset size")
     est.add_argument("--batch-size", type=int, default=100, help="minibatch size")
     est.add_argument("--chains", type=int, default=4, help="independent chains")
-    est.add_argument("--steps", type=int, default=30_000, help="steps per chain")
+    est.add_argument(
+        "--steps",
+        type=steps_arg,
+        default=30_000,
+        help="steps per chain, or auto: run until the estimate is precise (see --precision) "
+        "and the convergence checks pass, at most --max-steps (default 30000)",
+    )
+    est.add_argument(
+        "--max-steps", type=int, help=f"with --steps auto: the budget in steps ({MAX_STEPS})"
+    )
+    est.add_argument(
+        "--precision",
+        type=float,
+        help="with --steps auto: the Monte Carlo half-width of the 95%% interval to reach, "
+        f"relative to the estimate ({PRECISION:g})",
+    )
+    est.add_argument(
+        "--max-seconds", type=float, help="with --steps auto: a budget in seconds (none)"
+    )
     est.add_argument("--burn-in", type=float, default=0.9, help="fraction of steps discarded")
     est.add_argument(
         "--warmup-factor",
         type=float,
-        default=WARMUP_FACTOR,
-        help="step-size multiplier for the burn-in's first part",
+        help=f"step-size multiplier for the burn-in's first part ({WARMUP_FACTOR:g}; 1 below "
+        f"{TINY_PARAMS} parameters)",
     )
     est.add_argument("--seed", type=int, default=0, help="seed of data, teacher and chains")
     est.add_argument("--noise", type=float, default=0.0, help="target noise sigma")
@@ -227,7 +256,16 @@ def format_result(result: LLCResult) -> str:
         f"exact LLC      {exact}",
         f"               {result.truth_note}",
         f"estimate       {result.llc_mean:.4g}  [{cfg.sampler}, eps={cfg.step_size:.3g}"
-        f" ({result.step_size_source}), {cfg.chains} chains x {cfg.steps} steps]",
+        f" ({result.step_size_source}), {cfg.chains} chains x {result.steps_done} steps]",
+        *(
+            [
+                f"run length     auto: stopped ({result.stop_reason}) after {result.steps_done:,}"
+                f" steps, burn-in {result.burn_in_steps:,} (warm-up {result.warmup_steps or 0:,});"
+                f" half-width {result.criteria['half_width']:.1%} (target {cfg.precision:.0%})"
+            ]
+            if cfg.auto_length
+            else []
+        ),
         *(
             [
                 f"step size      auto: {cfg.step_size:.3g} in the sampling window (MALA"

@@ -22,19 +22,48 @@ from llc_explorer.prng import PRNGS
 from llc_explorer.registry import Hyperparameter, all_hyperparameters, get_spec
 from llc_explorer.truth import num_params, validate_rank, validate_widths
 
+PRECISION = 0.02
+"""With ``steps="auto"``: the run stops once the Monte Carlo half-width of the 95% interval is
+at most this share of the estimate and the convergence checks pass
+(:mod:`llc_explorer.run_length`)."""
+
+MAX_STEPS = 200_000
+"""With ``steps="auto"``: the most steps a run takes (its budget)."""
+
 WARMUP_FACTOR = 4.0
 """During the burn-in's first part (:attr:`LLCConfig.warmup_steps`) the chains run at this
 many times the step size: from the degenerate point ``w*`` they leave faster, and the last
-stretch of the burn-in, at the real step size, lets them settle (docs/ACCURACY.md)."""
+stretch of the burn-in, at the real step size, lets them settle (docs/ACCURACY.md). Networks
+of fewer than ``TINY_PARAMS`` parameters default to no warm-up boost (factor 1:
+:func:`default_warmup_factor`)."""
+
+TINY_PARAMS = 100
+"""Below this many parameters the warm-up runs at the sampling step size (factor 1)."""
+
+
+def default_warmup_factor(num_params: int) -> float:
+    """``WARMUP_FACTOR``, or 1 below ``TINY_PARAMS`` parameters. On tiny DLNs the chains need
+    no help to leave ``w*``, and a boosted warm-up carries them along the set of true
+    parameters to less degenerate points, where they stay and read high (two tiny DLNs: +19%
+    and +12% at factor 4, +10% and +5% at 1: docs/ACCURACY.md)."""
+    return 1.0 if num_params < TINY_PARAMS else WARMUP_FACTOR
 
 
 @dataclass(frozen=True, kw_only=True)
 class SamplerRun:
     """What every run config has: the sampler's own hyperparameters, as ``(name, value)``
-    pairs in the order of its spec (:mod:`llc_explorer.registry`), and the burn-in arithmetic
-    over ``steps`` and ``burn_in``."""
+    pairs in the order of its spec (:mod:`llc_explorer.registry`), the run length, and the
+    burn-in arithmetic over ``steps`` and ``burn_in``.
+
+    With ``auto_length`` the run decides its own length (:mod:`llc_explorer.run_length`):
+    ``steps`` is then its budget (the most steps it may take), ``precision`` the Monte Carlo
+    half-width of the 95% interval it aims for, relative to the estimate, and ``max_seconds``
+    an optional budget in seconds; ``burn_in`` does not apply."""
 
     sampler_hyperparameters: tuple[tuple[str, float | bool], ...] = ()
+    auto_length: bool = False
+    precision: float = PRECISION
+    max_seconds: float | None = None
     if TYPE_CHECKING:  # fields of every subclass, which declares them in its own order
         step_size: float
         steps: int
@@ -163,6 +192,11 @@ def sampler_settings(
     return float(step), tuple((name, checked[name]) for name in own)
 
 
+MIN_AUTO_STEPS = 10_000
+"""The smallest budget ``max_steps`` of an automatic run length: room for the shortest
+warm-up, adaptation and sampling window (:mod:`llc_explorer.run_length`)."""
+
+
 def check_run_length(chains: Any, steps: Any, burn_in: Any) -> tuple[int, int, float]:
     """``chains >= 1``, and a burn-in of at least one step (step 0 is the start ``w*``, not a
     sample) that leaves at least one sampling step: ``1 <= floor(burn_in * steps) < steps``."""
@@ -212,9 +246,12 @@ def make_config(
     n: int = 100_000,
     batch_size: int = 100,
     chains: int = 4,
-    steps: int = 30_000,
+    steps: int | str = 30_000,
+    max_steps: int = MAX_STEPS,
+    precision: float = PRECISION,
+    max_seconds: float | None = None,
     burn_in: float = 0.9,
-    warmup_factor: float = WARMUP_FACTOR,
+    warmup_factor: float | None = None,
     seed: int = 0,
     noise: float = 0.0,
     input_dist: str = "normal",
@@ -226,7 +263,12 @@ def make_config(
 
     ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.TEACHERS`), ``prng``
     the chains' noise generator (:data:`llc_explorer.prng.PRNGS`);
-    ``warmup_factor`` multiplies the step size during the warm-up (:data:`WARMUP_FACTOR`).
+    ``warmup_factor`` multiplies the step size during the warm-up (default:
+    :func:`default_warmup_factor`).
+    ``steps="auto"`` lets the run choose its length, up to ``max_steps`` steps
+    (and ``max_seconds``, if given), aiming at a relative Monte Carlo half-width of
+    ``precision`` (:mod:`llc_explorer.run_length`); an int fixes it, with ``burn_in`` its
+    discarded share.
     ``hyperparameters`` are the sampler's own (``b1``, ``b2``, ``a``, ``bias_correction``,
     ``friction``, ``diffusion``); ``None`` or absent means the sampler's default.
     """
@@ -236,7 +278,15 @@ def make_config(
     step_size, own = sampler_settings(sampler, step_size, hyperparameters)
     n = check_int("n", n, 2)
     batch_size = check_int("batch_size", batch_size, 1, n)
+    auto_length = steps == "auto"
+    if auto_length:
+        steps = check_int("max_steps", max_steps, MIN_AUTO_STEPS)
+    elif isinstance(steps, str):
+        raise ConfigError(f"steps must be an int or 'auto'; got {steps!r}")
     chains, steps, burn_in = check_run_length(chains, steps, burn_in)
+    precision = check_float("precision", precision, 0.0, 1.0, open_low=True)
+    if max_seconds is not None:
+        max_seconds = check_float("max_seconds", max_seconds, 0.0, open_low=True)
     if prng not in PRNGS:
         raise ConfigError(f"prng must be one of {', '.join(PRNGS)}; got {prng!r}")
     if input_dist not in INPUT_DISTRIBUTIONS:
@@ -248,7 +298,12 @@ def make_config(
             "nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0, open_low=True
         ),
         "noise": check_float("noise", noise, 0.0),
-        "warmup_factor": check_float("warmup_factor", warmup_factor, 1.0, 1000.0),
+        "warmup_factor": check_float(
+            "warmup_factor",
+            default_warmup_factor(num_params(widths)) if warmup_factor is None else warmup_factor,
+            1.0,
+            1000.0,
+        ),
     }
     seed = check_int("seed", seed, 0, 2**32 - 1)
     if chunk_size is not None:
@@ -270,5 +325,8 @@ def make_config(
         prng=prng,
         chunk_size=chunk_size,
         sampler_hyperparameters=own,
+        auto_length=auto_length,
+        precision=precision,
+        max_seconds=max_seconds,
         **checked,
     )

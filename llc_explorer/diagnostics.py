@@ -42,6 +42,12 @@ largest error on the calibration DLNs of docs/ACCURACY.md (architecture seed 301
 within 5%, the others -6.5% and -7.9%); the validation DLNs (seed 30333) measure its
 coverage."""
 
+ABOVE_MAXIMUM = 0.2
+"""An estimate above ``(1 + ABOVE_MAXIMUM) * d / 2`` is flagged as impossible: no learning
+coefficient exceeds ``d/2`` (a regular model's value), and the margin leaves room for the
+noise and step-size bias of a good run on a regular or nearly regular network (the one-layer
+DLN ``3,4`` reads +5% at the defaults). The runs this catches read 2 to 8 times too high."""
+
 RHAT_LIMIT = 1.05
 """R-hat above this: the chains disagree (Vehtari et al. 2021 ask for 1.01 on long exact-MCMC
 runs; SGMCMC chains of a few thousand draws rarely reach that even when the estimate is good,

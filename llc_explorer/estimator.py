@@ -15,19 +15,20 @@ import warnings
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from llc_explorer import run_length
 from llc_explorer.adaptation import (
-    TARGET_ACCEPTANCE,
     StepSchedule,
     StepSizeCalibration,
     adapting_chunk_size,
     require_acceptance,
+    target_acceptance,
 )
 from llc_explorer.chains import (
     ChainState,
@@ -42,6 +43,7 @@ from llc_explorer.config import (
     make_config,
 )
 from llc_explorer.diagnostics import (
+    ABOVE_MAXIMUM,
     SYSTEMATIC,
     Diagnostics,
     convergence_warnings,
@@ -53,8 +55,10 @@ from llc_explorer.gradients import MinibatchGradient
 from llc_explorer.local_truth import truth_note
 from llc_explorer.problem import Problem, build_problem, problem_keys
 from llc_explorer.registry import get_sampler, get_spec
+from llc_explorer.run_length import Phases
 from llc_explorer.samplers import Potential
 from llc_explorer.traces import ChainEstimate, Traces, latest_half_estimate
+from llc_explorer.truth import num_params
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,11 @@ class LLCResult:
     the chains start from (``None`` where the package cannot compute it, see
     :mod:`llc_explorer.local_truth`); ``global_llc`` is Aoyagi's value for the whole model,
     never above ``true_llc``.
+
+    ``burn_in_steps`` and ``warmup_steps`` are the run's (with ``steps="auto"`` decided as it
+    goes: ``warmup_steps`` is ``None`` while the warm-up runs, and ``burn_in_steps`` then the
+    budget); ``stop_reason`` says why it ended (:mod:`llc_explorer.run_length`; ``None``
+    while it runs) and ``warmup_rise`` is the warm-up's last measured rise per doubling.
     """
 
     config: LLCConfig
@@ -87,6 +96,10 @@ class LLCResult:
     compile_seconds: float
     done: bool
     calibration: StepSizeCalibration | None = None
+    burn_in_steps: int = 0
+    warmup_steps: int | None = 0
+    stop_reason: str | None = None
+    warmup_rise: float = math.nan
 
     @property
     def message(self) -> str:
@@ -94,9 +107,14 @@ class LLCResult:
         chains = self.config.chains
         if len(self.diverged_chains) == chains:
             return f"all {chains} chains diverged: the estimate is NaN (try a smaller step size)"
-        if self.steps_done <= self.config.burn_in_steps:
+        if self.warmup_steps is None:
             return (
-                f"burn-in: the estimate starts after step {self.config.burn_in_steps:,}; "
+                "warm-up: the estimate starts once the chains have left w*; until then a "
+                "provisional value (the latest half of the steps) is shown"
+            )
+        if self.steps_done <= self.burn_in_steps:
+            return (
+                f"burn-in: the estimate starts after step {self.burn_in_steps:,}; "
                 "until then a provisional value (the latest half of the steps) is shown"
             )
         if self.diverged_chains:
@@ -107,14 +125,14 @@ class LLCResult:
     def provisional(self) -> bool:
         """Whether the burn-in is still running (no estimate yet: see
         :attr:`provisional_llc`)."""
-        return self.steps_done <= self.config.burn_in_steps
+        return self.steps_done <= self.burn_in_steps
 
     @cached_property
     def provisional_llc(self) -> float:
         """During the burn-in, the mean over the chains still alive of
         :func:`llc_explorer.traces.latest_half_estimate` at the latest step (NaN before the
         first step and after the burn-in, where :attr:`llc_mean` is the estimate)."""
-        if not 0 < self.steps_done <= self.config.burn_in_steps:
+        if not 0 < self.steps_done <= self.burn_in_steps:
             return math.nan
         diverged = dict(self.diverged_chains)
         alive = [c for c in range(self.config.chains) if c not in diverged]
@@ -132,7 +150,7 @@ class LLCResult:
     def mala_per_chain(self) -> np.ndarray:
         """Each chain's mean MALA acceptance after burn-in (NaN for a diverged chain, before
         the burn-in ends, and for samplers without one: :mod:`llc_explorer.mala`)."""
-        accepted = self.mala_trace[:, self.config.burn_in_steps :]
+        accepted = self.mala_trace[:, self.burn_in_steps :]
         out = np.full(accepted.shape[0], np.nan)
         defined = np.isfinite(accepted).any(axis=1) & np.isfinite(self.llc_per_chain)
         out[defined] = np.nanmean(accepted[defined], axis=1)
@@ -143,9 +161,9 @@ class LLCResult:
         """R-hat, ESS, MCSE, drift and MALA acceptance of the sampling window
         (:mod:`llc_explorer.diagnostics`), over the chains that did not diverge."""
         alive = np.isfinite(self.llc_per_chain)
-        if self.steps_done <= self.config.burn_in_steps or not alive.any():
+        if self.steps_done <= self.burn_in_steps or not alive.any():
             return Diagnostics.undefined()
-        window = slice(self.config.burn_in_steps, self.steps_done)
+        window = slice(self.burn_in_steps, self.steps_done)
         return diagnose(
             self.loss_trace[alive, window],
             self.mala_trace[alive, window],
@@ -165,11 +183,32 @@ class LLCResult:
         return interval95(self.llc_per_chain, self.diagnostics.mcse)
 
     @cached_property
+    def criteria(self) -> dict[str, float]:
+        """The automatic run length's stopping criteria now (:func:`run_length.criteria`), the
+        precision they aim at, and the warm-up's last rise per doubling."""
+        values = run_length.criteria(self.diagnostics, self.llc_mean, self.llc_ci95_mc)
+        return {**values, "precision": self.config.precision, "warmup_rise": self.warmup_rise}
+
+    @cached_property
     def warnings(self) -> list[str]:
-        """Plain-words warnings: diverged chains, and every convergence diagnostic past its
-        limit (:func:`llc_explorer.diagnostics.convergence_warnings`)."""
+        """Plain-words warnings: diverged chains, an estimate no LLC can have, a run stopped
+        at its budget, and every convergence diagnostic past its limit
+        (:func:`llc_explorer.diagnostics.convergence_warnings`)."""
         diverged = len(self.diverged_chains)
         out = [self.message] if diverged else []
+        if self.llc_mean > (1 + ABOVE_MAXIMUM) * self.num_params / 2:
+            out.append(
+                f"the estimate {self.llc_mean:,.4g} exceeds d/2 = {self.num_params / 2:,.1f}, "
+                "which no learning coefficient can: the chains are not sampling the local "
+                "posterior (a step size far too large, or chains carried away in the warm-up); "
+                "lower the step size or the warm-up factor"
+            )
+        if self.stop_reason == "budget":
+            out.append(
+                f"the run reached its budget ({self.steps_done:,} steps) before the estimate "
+                f"converged (Monte Carlo half-width {self.criteria['half_width']:.1%} against "
+                f"the target {self.config.precision:.2%}, or a check below); raise max_steps"
+            )
         return out + convergence_warnings(self.diagnostics)
 
     @property
@@ -223,6 +262,10 @@ class LLCResult:
             "loss_at_teacher": self.loss_at_teacher,
             "num_params": self.num_params,
             "steps_done": self.steps_done,
+            "burn_in_steps": self.burn_in_steps,
+            "warmup_steps": self.warmup_steps,
+            "stop_reason": self.stop_reason,
+            "criteria": {k: clean(v) for k, v in self.criteria.items()},
             "step_size_source": self.step_size_source,
             "step_size_calibration": None
             if self.calibration is None
@@ -258,10 +301,11 @@ def summarize(
     steps_done: int,
     run_seconds: float,
     compile_seconds: float,
-    calibration: StepSizeCalibration | None = None,
+    calibration: StepSizeCalibration | None,
+    phases: Phases,
 ) -> LLCResult:
     """Estimate from the first ``steps_done`` recorded steps of the ``chains`` of ``traces``
-    (``diverged_at`` is already theirs)."""
+    (``diverged_at`` is already theirs), in the run's ``phases``."""
     loss, running = traces.loss[chains, :steps_done], traces.running[chains, :steps_done]
     estimate = ChainEstimate.of(running[:, -1], diverged_at)
     truth = problem.truth
@@ -285,8 +329,12 @@ def summarize(
         steps_done=steps_done,
         steps_per_second=config.chains * steps_done / run_seconds if run_seconds else math.nan,
         compile_seconds=compile_seconds,
-        done=steps_done == config.steps,
+        done=phases.stop_reason is not None,
         calibration=calibration,
+        burn_in_steps=traces.burn_in,
+        warmup_steps=phases.warmup_end,
+        stop_reason=phases.stop_reason,
+        warmup_rise=phases.criteria.get("warmup_rise", math.nan),
     )
 
 
@@ -299,8 +347,10 @@ def stream_batch(
 
     All configs share the data and the chains' random numbers (the same seed), so their
     differences come from the hyperparameters alone. Chunks that start in the warm-up
-    (:attr:`LLCConfig.warmup_steps`) run at ``warmup_factor`` times the step size. The last
-    results yielded have ``done=True``. Closing the generator stops sampling.
+    (:attr:`LLCConfig.warmup_steps`, or decided as the run goes with ``steps="auto"``:
+    :mod:`llc_explorer.run_length`) run at ``warmup_factor`` times the step size. The last
+    results yielded have ``done=True`` and a ``stop_reason``. Closing the generator stops
+    sampling.
 
     With ``target_acceptance``, each config's step size adapts, in the warm-up and then toward
     that MALA acceptance until the burn-in ends, starting from its own
@@ -312,13 +362,14 @@ def stream_batch(
     config = configs[0]
     chunk = config.chunk_size
     if target_acceptance is not None:
-        chunk = adapting_chunk_size(chunk, config.burn_in_steps - config.warmup_steps)
+        chunk = adapting_chunk_size(chunk, run_length.adapting_steps(config))
         configs = [dataclasses.replace(c, chunk_size=chunk) for c in configs]
+    phases = run_length.Phases.of(config)
+    auto = run_length.AutoLength(config, phases) if config.auto_length else None
     schedule = StepSchedule(
         np.array([c.step_size for c in configs]),
         factor=config.warmup_factor,
-        warmup_steps=config.warmup_steps,
-        burn_in_steps=config.burn_in_steps,
+        phases=phases,
         target=target_acceptance,
     )
     problem = build_problem(
@@ -336,7 +387,8 @@ def stream_batch(
     sampler = get_sampler(config.sampler)
     hyper = chain_hyperparameters(sampler, configs)
     state = shard_chains(init_chains(sampler, problem.teacher, hyper, keys=keys))
-    traces = Traces(config, keys.shape[0], problem.loss_at_teacher)
+    burn_in = config.steps if phases.burn_in_end is None else phases.burn_in_end
+    traces = Traces(config, keys.shape[0], problem.loss_at_teacher, burn_in=burn_in)
     groups = [slice(k * config.chains, (k + 1) * config.chains) for k in range(len(configs))]
     running = np.array([c.step_size for c in configs])
 
@@ -361,11 +413,32 @@ def stream_batch(
                 dataclasses.replace(c, step_size=float(e))
                 for c, e in zip(configs, schedule.base, strict=True)
             ]
-        yield [
+        if auto is not None and phases.warmup_end is None:
+            alive = traces.loss[diverged_at < 0]
+            if auto.after_warmup_chunk(alive, part.stop):
+                traces.burn_in = phases.burn_in_end
+        if auto is None and part.stop == config.steps:
+            phases.stop_reason = "fixed"
+        results = [
             summarize(c, problem, traces, g, diverged_at[g], part.stop, part.run_seconds,
-                      part.compile_seconds, schedule.calibration(k))
+                      part.compile_seconds, schedule.calibration(k), phases)
             for k, (c, g) in enumerate(zip(configs, groups, strict=True))
         ]  # fmt: skip
+        if auto is not None and auto.should_stop(part.stop, part.run_seconds,
+                                                 partial(sampling_criteria, results)):  # fmt: skip
+            yield [dataclasses.replace(r, done=True, stop_reason=phases.stop_reason)
+                   for r in results]  # fmt: skip
+            chunks.close()
+            return
+        yield results
+
+
+def sampling_criteria(results: Sequence[LLCResult]) -> list[dict[str, float]] | None:
+    """Each result's stopping criteria (:attr:`LLCResult.criteria`); ``None`` before the
+    sampling window."""
+    if results[0].steps_done <= results[0].burn_in_steps:
+        return None
+    return [r.criteria for r in results]
 
 
 def group_acceptance(acceptance: np.ndarray, groups: int) -> np.ndarray:
@@ -396,7 +469,8 @@ def stream_llc(widths, rank, **settings: Any) -> Generator[LLCResult, None, None
     """Streaming form of :func:`estimate_llc`: yields a partial result after every chunk.
 
     ``step_size="auto"`` adapts the step size between the warm-up and the end of the burn-in,
-    starting from the sampler's default, toward the MALA acceptance ``TARGET_ACCEPTANCE``
+    starting from the sampler's default, toward the MALA acceptance of
+    :func:`llc_explorer.adaptation.target_acceptance` (0.8 from 1,000 parameters up)
     (:mod:`llc_explorer.adaptation`). It is the default (``step_size`` absent or ``None``) for
     the samplers that have a MALA acceptance (SGLD, RMSPropSGLD); AdamSGLD, SGHMC and SGNHT
     default to their fixed step size.
@@ -408,7 +482,7 @@ def stream_llc(widths, rank, **settings: Any) -> Generator[LLCResult, None, None
         require_acceptance(config.sampler)
     has_acceptance = get_sampler(config.sampler).metric is not None
     auto = step_size == "auto" or (step_size is None and has_acceptance)
-    target = TARGET_ACCEPTANCE if auto else None
+    target = target_acceptance(num_params(config.widths)) if auto else None
     return (result for (result,) in stream_batch([config], target_acceptance=target))
 
 

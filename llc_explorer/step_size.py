@@ -13,31 +13,36 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
 
-from llc_explorer.adaptation import TARGET_ACCEPTANCE, StepSizeCalibration, require_acceptance
+from llc_explorer.adaptation import StepSizeCalibration, require_acceptance, target_acceptance
 from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.estimator import stream_batch
+from llc_explorer.truth import num_params
 
 
 def calibrate_config(
     config: LLCConfig,
     *,
-    target: float = TARGET_ACCEPTANCE,
+    target: float | None = None,
     watch: Callable[[Iterator], Iterator] = iter,
 ) -> StepSizeCalibration | None:
     """Adapt ``config``'s step size over its burn-in (starting from ``config.step_size``) and
-    return the result; ``ValueError`` for a sampler without a MALA acceptance (AdamSGLD,
-    SGHMC, SGNHT). ``watch`` filters the stream of partial results (the explorer passes its
-    stoppable stream); ``None`` if it ends before the burn-in does."""
+    return the result; ``target`` is the MALA acceptance aimed for (default: that of
+    :func:`llc_explorer.adaptation.target_acceptance` for the network). ``ValueError`` for a
+    sampler without a MALA acceptance (AdamSGLD, SGHMC, SGNHT). ``watch`` filters the stream
+    of partial results (the explorer passes its stoppable stream); ``None`` if it ends before
+    the burn-in does."""
     require_acceptance(config.sampler)
+    if target is None:
+        target = target_acceptance(num_params(config.widths))
     with closing(stream_batch([config], target_acceptance=target)) as batches:
         for (result,) in watch(batches):
-            if result.steps_done >= config.burn_in_steps:
+            if result.warmup_steps is not None and result.steps_done >= result.burn_in_steps:
                 return result.calibration
     return None
 
 
 def calibrate_step_size(
-    widths, rank, *, target: float = TARGET_ACCEPTANCE, **settings: Any
+    widths, rank, *, target: float | None = None, **settings: Any
 ) -> StepSizeCalibration:
     """The automatic step size for ``estimate_llc(widths, rank, **settings)``: the burn-in of
     that run (``steps * burn_in`` steps), adapting from the sampler's default step size

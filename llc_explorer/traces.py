@@ -19,14 +19,18 @@ class Traces:
     Entries before ``steps_done`` never change again: results hold views, not copies.
     """
 
-    def __init__(self, config: Any, chains: int, loss_at_teacher: float) -> None:
+    def __init__(
+        self, config: Any, chains: int, loss_at_teacher: float, *, burn_in: int | None = None
+    ) -> None:
         """``config`` gives ``steps``, ``burn_in_steps`` and ``nbeta`` (an :class:`LLCConfig`
-        or a :class:`llc_explorer.surface_sampling.SurfaceConfig`)."""
+        or a :class:`llc_explorer.surface_sampling.SurfaceConfig`); ``burn_in`` overrides its
+        burn-in. The burn-in may be set later (:attr:`burn_in`), before any step past it is
+        recorded (an automatic run length decides it as it goes)."""
         shape = (chains, config.steps)
         self.loss = np.full(shape, np.nan, np.float32)
         self.acceptance = np.full(shape, np.nan, np.float32)
         self.running = np.full(shape, np.nan)
-        self.burn_in = config.burn_in_steps
+        self.burn_in = config.burn_in_steps if burn_in is None else burn_in
         self.nbeta = config.nbeta
         self.loss0 = loss_at_teacher
         self.total = np.zeros(chains)

@@ -126,6 +126,6 @@ def test_none_means_the_default_for_every_setting() -> None:
         for name, p in inspect.signature(lx.make_config).parameters.items()
         if p.kind is p.KEYWORD_ONLY
     ]
-    assert len(keywords) == 16  # teacher ... chunk_size: every setting but widths and rank
+    assert len(keywords) == 19  # teacher ... chunk_size: every setting but widths and rank
     everything_none = lx.make_config([3, 4, 3], 1, **dict.fromkeys(keywords))
     assert everything_none == lx.make_config([3, 4, 3], 1)
