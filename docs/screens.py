@@ -170,6 +170,7 @@ def explorer_states(app: App) -> None:
     app.click("Stop")
     app.wait_for("stopped", 120)
     run_to(app, "done", {"steps": "20000", "burn-in fraction": "0.9"})
+    app.page.get_by_label("adapt the step size").uncheck()  # a fixed step size from here on
     set_and_shoot(app, "stale", STEP_SIZE, "1e-7")
     app.choose("sampler", "sgld")
     run_to(app, "some-diverged", {STEP_SIZE: "3e-5", "steps": "3000"})

@@ -30,13 +30,13 @@ step size is found. docs/ACCURACY.md shows the evidence and how the targets were
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from llc_explorer.errors import ConfigError
 from llc_explorer.registry import get_sampler
-from llc_explorer.run_length import Phases
+from llc_explorer.run_length import Phases, adapting_steps
 
 TARGET_ACCEPTANCE = 0.8
 """The MALA acceptance the automatic step size aims for in the sampling window of a network
@@ -202,6 +202,15 @@ class StepSchedule:
             warmup_end=int(ends[-1] if warmup_end is None and ends.size else warmup_end or 0),
             warmup_target=WARMUP_ACCEPTANCE,
         )
+
+
+def run_chunk_size(config: Any, *, adapting: bool) -> int:
+    """The chunk length a run of ``config`` uses: its ``chunk_size``, shortened while the step
+    size adapts (:func:`adapting_chunk_size`). The run and its precompilation
+    (:mod:`llc_explorer.precompile`) both take it from here."""
+    if not adapting:
+        return config.chunk_size
+    return adapting_chunk_size(config.chunk_size, adapting_steps(config))
 
 
 def adapting_chunk_size(chunk: int, adapting_steps: int) -> int:

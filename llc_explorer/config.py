@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from llc_explorer.adaptation import require_acceptance
 from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.dln import check_teacher
 from llc_explorer.errors import ConfigError
@@ -55,12 +56,15 @@ class SamplerRun:
     pairs in the order of its spec (:mod:`llc_explorer.registry`), the run length, and the
     burn-in arithmetic over ``steps`` and ``burn_in``.
 
-    With ``auto_length`` the run decides its own length (:mod:`llc_explorer.run_length`):
-    ``steps`` is then its budget (the most steps it may take), ``precision`` the Monte Carlo
-    half-width of the 95% interval it aims for, relative to the estimate, and ``max_seconds``
-    an optional budget in seconds; ``burn_in`` does not apply."""
+    With ``adapt_step_size`` the step size adapts during the burn-in, from ``step_size``
+    (:mod:`llc_explorer.adaptation`). With ``auto_length`` the run decides its own length
+    (:mod:`llc_explorer.run_length`): ``steps`` is then its budget (the most steps it may
+    take), ``precision`` the Monte Carlo half-width of the 95% interval it aims for, relative
+    to the estimate, and ``max_seconds`` an optional budget in seconds; ``burn_in`` does not
+    apply."""
 
     sampler_hyperparameters: tuple[tuple[str, float | bool], ...] = ()
+    adapt_step_size: bool = False
     auto_length: bool = False
     precision: float = PRECISION
     max_seconds: float | None = None
@@ -240,7 +244,7 @@ def make_config(
     *,
     teacher: str = "minimal",
     sampler: str = "rmsprop_sgld",
-    step_size: float | None = None,
+    step_size: float | str | None = None,
     gamma: float = 1.0,
     nbeta: float | None = None,
     n: int = 100_000,
@@ -261,6 +265,8 @@ def make_config(
 ) -> LLCConfig:
     """Validate the settings and fill every default; ``ValueError`` names a bad setting.
 
+    ``step_size="auto"`` adapts the step size during the burn-in, starting from the sampler's
+    default (samplers with a MALA acceptance only); ``None`` is the sampler's fixed default.
     ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.TEACHERS`), ``prng``
     the chains' noise generator (:data:`llc_explorer.prng.PRNGS`);
     ``warmup_factor`` multiplies the step size during the warm-up (default:
@@ -275,7 +281,13 @@ def make_config(
     widths = validate_widths(widths)
     rank = validate_rank(rank, widths)
     teacher = check_teacher(teacher)
-    step_size, own = sampler_settings(sampler, step_size, hyperparameters)
+    adapt_step_size = step_size == "auto"
+    if adapt_step_size:
+        require_acceptance(sampler)
+    elif isinstance(step_size, str):
+        raise ConfigError(f"step_size must be a number or 'auto'; got {step_size!r}")
+    fixed = None if isinstance(step_size, str) else step_size
+    step_size, own = sampler_settings(sampler, fixed, hyperparameters)
     n = check_int("n", n, 2)
     batch_size = check_int("batch_size", batch_size, 1, n)
     auto_length = steps == "auto"
@@ -325,6 +337,7 @@ def make_config(
         prng=prng,
         chunk_size=chunk_size,
         sampler_hyperparameters=own,
+        adapt_step_size=adapt_step_size,
         auto_length=auto_length,
         precision=precision,
         max_seconds=max_seconds,

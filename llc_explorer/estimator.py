@@ -26,10 +26,9 @@ from llc_explorer import run_length
 from llc_explorer.adaptation import (
     StepSchedule,
     StepSizeCalibration,
-    adapting_chunk_size,
-    require_acceptance,
-    target_acceptance,
+    run_chunk_size,
 )
+from llc_explorer.adaptation import target_acceptance as acceptance_target
 from llc_explorer.chains import (
     ChainState,
     chain_hyperparameters,
@@ -54,7 +53,7 @@ from llc_explorer.errors import ConfigError
 from llc_explorer.gradients import MinibatchGradient
 from llc_explorer.local_truth import truth_note
 from llc_explorer.problem import Problem, build_problem, problem_keys
-from llc_explorer.registry import get_sampler, get_spec
+from llc_explorer.registry import REGISTRY, get_sampler, get_spec
 from llc_explorer.run_length import Phases
 from llc_explorer.samplers import Potential
 from llc_explorer.traces import ChainEstimate, Traces, latest_half_estimate
@@ -352,7 +351,9 @@ def stream_batch(
     results yielded have ``done=True`` and a ``stop_reason``. Closing the generator stops
     sampling.
 
-    With ``target_acceptance``, each config's step size adapts, in the warm-up and then toward
+    With ``target_acceptance`` (by default that of
+    :func:`llc_explorer.adaptation.target_acceptance` for configs with ``adapt_step_size``,
+    else none), each config's step size adapts, in the warm-up and then toward
     that MALA acceptance until the burn-in ends, starting from its own
     (:class:`llc_explorer.adaptation.StepSchedule`); results then carry the ``calibration`` and
     a config whose ``step_size`` is the sampling one (after the burn-in: the one of the
@@ -360,10 +361,10 @@ def stream_batch(
     """
     check_batchable(configs)
     config = configs[0]
-    chunk = config.chunk_size
-    if target_acceptance is not None:
-        chunk = adapting_chunk_size(chunk, run_length.adapting_steps(config))
-        configs = [dataclasses.replace(c, chunk_size=chunk) for c in configs]
+    if target_acceptance is None and config.adapt_step_size:
+        target_acceptance = acceptance_target(num_params(config.widths))
+    chunk = run_chunk_size(config, adapting=target_acceptance is not None)
+    configs = [dataclasses.replace(c, chunk_size=chunk) for c in configs]
     phases = run_length.Phases.of(config)
     auto = run_length.AutoLength(config, phases) if config.auto_length else None
     schedule = StepSchedule(
@@ -470,20 +471,17 @@ def stream_llc(widths, rank, **settings: Any) -> Generator[LLCResult, None, None
 
     ``step_size="auto"`` adapts the step size between the warm-up and the end of the burn-in,
     starting from the sampler's default, toward the MALA acceptance of
-    :func:`llc_explorer.adaptation.target_acceptance` (0.8 from 1,000 parameters up)
-    (:mod:`llc_explorer.adaptation`). It is the default (``step_size`` absent or ``None``) for
+    :func:`llc_explorer.adaptation.target_acceptance` (0.8 from 1,000 parameters up;
+    :mod:`llc_explorer.adaptation`). It is the default (``step_size`` absent or ``None``) for
     the samplers that have a MALA acceptance (SGLD, RMSPropSGLD); AdamSGLD, SGHMC and SGNHT
     default to their fixed step size.
     """
     step_size = settings.get("step_size")
-    fixed = None if step_size == "auto" else step_size
-    config = make_config(widths, rank, **{**settings, "step_size": fixed})
-    if step_size == "auto":
-        require_acceptance(config.sampler)
-    has_acceptance = get_sampler(config.sampler).metric is not None
-    auto = step_size == "auto" or (step_size is None and has_acceptance)
-    target = target_acceptance(num_params(config.widths)) if auto else None
-    return (result for (result,) in stream_batch([config], target_acceptance=target))
+    sampler = settings.get("sampler") or "rmsprop_sgld"
+    if step_size is None and sampler in REGISTRY and get_sampler(sampler).metric is not None:
+        step_size = "auto"
+    config = make_config(widths, rank, **{**settings, "step_size": step_size})
+    return stream_config(config)
 
 
 def estimate_llc(widths, rank, **settings: Any) -> LLCResult:

@@ -23,6 +23,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from llc_explorer.adaptation import run_chunk_size
 from llc_explorer.chains import CHUNKS, chain_hyperparameters, init_chains
 from llc_explorer.config import LLCConfig
 from llc_explorer.data import Dataset
@@ -41,7 +42,7 @@ def signature(config: LLCConfig) -> tuple:
     return (
         config.widths, config.rank, config.n, config.seed, config.noise, config.input_dist,
         config.teacher, config.sampler, config.batch_size, config.chunk_size, config.chains,
-        config.prng,
+        config.prng, config.adapt_step_size,
     )  # fmt: skip
 
 
@@ -62,7 +63,8 @@ def chunk_arguments(config: LLCConfig) -> tuple[tuple, tuple]:
     state = jax.eval_shape(lambda c: init_chains(sampler, c, hyper, keys=keys), center)
     data = Dataset(shaped((config.n, config.widths[0])), shaped((config.n, config.widths[-1])))
     scalar, step = shaped(()), shaped((), jnp.int32)
-    static = (sampler, MinibatchGradient(config.batch_size), config.chunk_size, False)
+    chunk = run_chunk_size(config, adapting=config.adapt_step_size)
+    static = (sampler, MinibatchGradient(config.batch_size), chunk, False)
     return static, (state, data, Potential(scalar, scalar, center), step, step)
 
 

@@ -185,6 +185,13 @@ def test_explorer_runs_and_stops_in_jupyterlab(page, jupyterlab: str, screenshot
     expect(readout).to_contain_text(re.compile(r"exact LLC λ\s*6\s*multiplicity"))
     type_value(page, "widths (advanced)", "")
 
+    # The step size adapts by default (its entry greyed out); a fixed one is a click away.
+    adapt = page.get_by_label("adapt the step size")
+    expect(adapt).to_be_checked()
+    expect(widget_input(page, "step size")).to_be_disabled()
+    adapt.uncheck()
+    expect(widget_input(page, "step size")).to_be_enabled()
+
     # A run long enough to be stopped: 100k steps, estimate after a 10% burn-in.
     type_value(page, "rank", "2")
     type_value(page, "step size", "2e-7")

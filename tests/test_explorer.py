@@ -35,6 +35,7 @@ SMALL = {
     "batch_size": 100,
     "chains": 4,
     "steps": 1000,
+    "auto_step": False,  # a fixed step size; the adapting default is tested on its own
 }
 EXACT = float(dln_llc((5, 3, 5), 2).llc)
 
@@ -271,6 +272,7 @@ def test_explore_starts_a_run_and_displays_as_a_widget() -> None:
 
 def test_typed_step_size_survives_the_slider_snapping_to_its_grid():
     explorer = Explorer()
+    explorer.controls["auto_step"].value = False
     explorer.controls["step_size"].value = 2e-7
     slider = explorer.controls["step_size_slider"]
     slider.value = 10 ** round(math.log10(2e-7), 1)  # what the browser sends back: 1.995e-7
@@ -305,3 +307,55 @@ def test_the_memory_limit_follows_an_accelerators_free_memory() -> None:
     with pytest.raises(ConfigError, match="over the explorer's limit of 2,048 MiB"):
         build_config(values)  # 5e6 parameters x 64 chains: about 4.8 GiB
     assert build_config(values, limit=memory_limit(h100)).chains == 64
+
+
+def test_the_first_run_adapts_the_step_size_and_its_code_says_so() -> None:
+    explorer = Explorer()
+    assert explorer.controls["auto_step"].value and explorer.controls["step_size"].disabled
+    configure(explorer, auto_step=True, steps=2000)
+    assert explorer.config.adapt_step_size
+    assert explorer.run(block=True) and explorer.result.done
+    result = explorer.result
+    assert result.step_size_source == "auto" and result.calibration is not None
+    assert result.config.step_size == result.calibration.step_size != SMALL_DEFAULT_STEP
+    assert "adapted toward" in readout_rows(explorer.ui.readout.value)["MALA acceptance"][1]
+    assert explorer.show_code() and "step_size='auto'" in explorer.ui.code.value
+    namespace: dict = {}
+    exec(explorer.ui.code.value, namespace)
+    assert namespace["result"].llc_mean == result.llc_mean  # the same adaptation, bit for bit
+
+
+SMALL_DEFAULT_STEP = REGISTRY["sgld"].defaults["step_size"]
+
+
+def test_samplers_without_a_mala_acceptance_grey_the_adapt_box_out() -> None:
+    explorer = Explorer()
+    explorer.controls["sampler"].value = "sghmc"
+    box = explorer.controls["auto_step"]
+    assert box.disabled and "cannot adapt" in box.tooltip
+    assert not explorer.controls["step_size"].disabled
+    assert explorer.config is not None and not explorer.config.adapt_step_size
+    explorer.controls["sampler"].value = "sgld"
+    assert not box.disabled and box.value and explorer.controls["step_size"].disabled
+
+
+def test_auto_step_size_button_sets_a_fixed_step_and_clears_the_box(explorer: Explorer) -> None:
+    configure(explorer, auto_step=True, steps=2000)
+    assert explorer.auto_step_size(block=True)
+    explorer.wait()
+    assert not explorer.controls["auto_step"].value
+    chosen = explorer.controls["step_size"].value
+    assert not explorer.controls["step_size"].disabled and explorer.config.step_size == chosen
+    assert not explorer.config.adapt_step_size
+
+
+def test_the_defaults_on_a_fresh_1e3_benchmark_dln_land_within_5_percent() -> None:
+    # As a user would: the 1e3 size-class button (architecture seed 72031, used nowhere
+    # else), then Run with every other setting at its default (automatic step size).
+    explorer = Explorer()
+    explorer.ui.arch_seed.value = 72031
+    explorer.ui.size_classes["1e3"].click()
+    assert "d = " in explorer.ui.drawn.value
+    assert explorer.run(block=True) and explorer.result.done
+    assert explorer.result.step_size_source == "auto"
+    assert abs(explorer.result.relative_error) < 0.05, explorer.result.relative_error

@@ -22,8 +22,7 @@ SMALL = {"widths": [5, 3, 5], "rank": 2, "sampler": "sgld", "n": 2000, "chains":
 
 @pytest.fixture(scope="module")
 def done() -> Explorer:
-    explorer = Explorer(**SMALL, seed=4, gamma=2.0, b2=None)
-    explorer.controls["step_size"].value = 3e-5
+    explorer = Explorer(**SMALL, seed=4, gamma=2.0, b2=None, step_size=3e-5)
     assert explorer.run(block=True) and explorer.result.done
     return explorer
 

@@ -325,8 +325,10 @@ class Explorer(SamplingApp):
         """Show a frame from the sampling thread: the readout first (its message then reaches
         the browser before the plots', whose first drawing can keep the page busy for a
         second on a slow machine). A step size from Auto step size is set before the
-        readout, whose message it would otherwise replace with "ready"."""
+        readout, whose message it would otherwise replace with "ready"; it is a fixed step
+        size, so the adapt box is cleared."""
         if frame.step_size is not None:
+            self.controls["auto_step"].value = False
             self.controls["step_size"].value = frame.step_size
         self._status = frame.status
         self.ui.readout.value = frame.readout

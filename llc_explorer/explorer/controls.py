@@ -17,7 +17,7 @@ from llc_explorer.config import WARMUP_FACTOR
 from llc_explorer.dln import TEACHERS
 from llc_explorer.errors import ConfigError
 from llc_explorer.explorer.model import ARCHITECTURE
-from llc_explorer.registry import menu_names
+from llc_explorer.registry import get_sampler, menu_names
 from llc_explorer.ui.sampler_controls import (
     STYLE,
     SamplerControls,
@@ -29,6 +29,12 @@ from llc_explorer.ui.sampler_controls import (
     text_entry,
     wide,
 )
+
+AUTO_TOOLTIP = (
+    "adapt the step size during the burn-in toward a MALA acceptance (0.8 from 1,000 "
+    "parameters up), as estimate_llc does by default; the step-size entry is unused meanwhile"
+)
+NO_AUTO = "its moves carry momentum, so it has no MALA acceptance to adapt on"
 
 
 class Controls:
@@ -63,6 +69,13 @@ class Controls:
                 style=STYLE,
             ),
             **self.sampler.widgets,
+            "auto_step": widgets.Checkbox(
+                value=True,
+                description="adapt the step size",
+                tooltip=AUTO_TOOLTIP,
+                indent=False,
+                layout=widgets.Layout(margin="0 0 4px 134px"),
+            ),
             "gamma": float_text("gamma", 1.0),
             "nbeta": text_entry("n·β", "blank: n / log n"),
             "n": int_text("n (data points)", 100_000),
@@ -117,6 +130,7 @@ class Controls:
                 self.drawn,
                 section("<b>Sampler</b>"),
                 self.sampler.box,
+                w["auto_step"],
                 self.auto,
                 w["gamma"],
                 w["nbeta"],
@@ -140,13 +154,35 @@ class Controls:
         sweep_settings = widgets.VBox([self.sweep_steps, self.sweep])
         self.sweep_panel = widgets.HBox([self.sweep_samplers, sweep_settings])
         self._defaults = {k: w.value for k, w in self.widgets.items()}
+        w["auto_step"].observe(lambda _: self._show_auto(), "value")
+        w["sampler"].observe(lambda _: self._show_auto(), "value")
+        self._show_auto()
+
+    def adapting(self) -> bool:
+        """Whether the step size adapts: the box ticked, for a sampler that can adapt."""
+        box = self.widgets["auto_step"]
+        return bool(box.value) and not box.disabled
+
+    def _show_auto(self) -> None:
+        """Grey the adapt box out for samplers without a MALA acceptance, and the step-size
+        entry and slider while the step size adapts (they then hold its starting value)."""
+        sampler = self.widgets["sampler"].value
+        box = self.widgets["auto_step"]
+        box.disabled = get_sampler(sampler).metric is None
+        box.tooltip = AUTO_TOOLTIP if not box.disabled else f"{sampler} cannot adapt: {NO_AUTO}"
+        for name in ("step_size", "step_size_slider"):
+            self.widgets[name].disabled = self.adapting()
 
     def values(self) -> dict[str, Any]:
         """Every setting's current value by name: the chosen sampler's own hyperparameters
-        only, the slider left out (it mirrors step_size)."""
-        hidden = {"step_size_slider", *self.sampler.hyperparameters}
+        only, the slider left out (it mirrors step_size), and ``step_size`` ``"auto"`` while
+        the step size adapts."""
+        hidden = {"step_size_slider", "auto_step", *self.sampler.hyperparameters}
         other = {k: w.value for k, w in self.widgets.items() if k not in hidden}
-        return {**other, **self.sampler.values()}
+        own = self.sampler.values()
+        if self.adapting():
+            own["step_size"] = "auto"
+        return {**other, **own}
 
     def restore_defaults(self) -> None:
         """Put every setting back to its initial value."""
@@ -163,6 +199,11 @@ class Controls:
             raise ConfigError(f"the explorer has no setting {', '.join(unknown)}")
         if settings.get("sampler") is not None:  # first: choosing a sampler resets its step
             self.widgets["sampler"].value = settings["sampler"]
+        if settings.get("step_size") is not None:  # a number fixes it, "auto" adapts it
+            auto = settings["step_size"] == "auto"
+            self.widgets["auto_step"].value = auto
+            if auto:
+                del settings["step_size"]
         widths = settings.pop("widths", None)
         if widths is not None:
             self.set_widths(widths)

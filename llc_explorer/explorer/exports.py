@@ -1,8 +1,8 @@
 """What a run in the explorer leaves behind: the ``estimate_llc`` call and the
 ``llc-explorer estimate`` line that reproduce it (every setting that differs from the
-defaults, and the step size and chunk length always, since the explorer runs a fixed step in
-its own chunks), and the run's traces and summary as a zip file for the browser to download.
-Pure functions: nothing here touches a widget.
+defaults, and the step size (a number, or ``auto`` when it adapts) and chunk length always,
+since the explorer runs in its own chunks), and the run's traces and summary as a zip file
+for the browser to download. Pure functions: nothing here touches a widget.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ from llc_explorer.estimator import LLCResult
 from llc_explorer.registry import get_spec
 
 ALWAYS = ("step_size", "chunk_size")
-"""Settings every reproduction states: the explorer's step size is fixed (``estimate_llc``
-would adapt it) and its chunks are short (the warm-up switches at chunk boundaries)."""
+"""Settings every reproduction states: the explorer's step size (a fixed one, or ``"auto"``:
+``estimate_llc``'s default depends on the sampler) and its chunks, which are short (the
+warm-up switches and the step size adapts at chunk boundaries)."""
 
 
 def changed_settings(config: LLCConfig) -> dict[str, Any]:
     """The settings of ``config`` that ``estimate_llc`` needs to reproduce it exactly."""
     baseline = make_config(config.widths, config.rank, sampler=config.sampler)
     names = [f.name for f in dataclasses.fields(LLCConfig)]
-    skip = {"widths", "rank", "sampler_hyperparameters", "nbeta", *ALWAYS}
+    skip = {"widths", "rank", "sampler_hyperparameters", "nbeta", "adapt_step_size", *ALWAYS}
     out: dict[str, Any] = {}
     if config.sampler != make_config(config.widths, config.rank).sampler:
         out["sampler"] = config.sampler
@@ -44,7 +45,8 @@ def changed_settings(config: LLCConfig) -> dict[str, Any]:
         out["nbeta"] = config.nbeta
     defaults = get_spec(config.sampler).defaults
     out |= {k: v for k, v in config.sampler_hyperparameters if v != defaults[k]}
-    return out | {name: getattr(config, name) for name in ALWAYS}
+    step = "auto" if config.adapt_step_size else config.step_size
+    return out | {"step_size": step, "chunk_size": config.chunk_size}
 
 
 def python_code(config: LLCConfig) -> str:

@@ -417,7 +417,7 @@ def run_rows(result: LLCResult) -> list[list[str]]:
     mc_low, mc_high = result.llc_ci95_mc
     estimate = (
         [f"≈ {significant(result.provisional_llc)}",
-         muted(f"provisional: the estimate starts after step {c.burn_in_steps:,}")]
+         muted(f"provisional: the estimate starts after step {result.burn_in_steps:,}")]
         if result.provisional
         else [significant(result.llc_mean),
               f"± {significant(result.llc_stderr, 2)} {muted('(stderr over chains)')}"]
@@ -437,7 +437,7 @@ def run_rows(result: LLCResult) -> list[list[str]]:
         [
             "steps",
             f"{result.steps_done:,}",
-            muted(f"of {c.steps:,}; burn-in {c.burn_in_steps:,}"),
+            muted(f"of {c.steps:,}; burn-in {result.burn_in_steps:,}"),
         ],
         [
             "speed",
@@ -446,8 +446,18 @@ def run_rows(result: LLCResult) -> list[list[str]]:
         ],
         ["R-hat (loss)", significant(d.rhat), ""],
         ["ESS (loss)", significant(d.ess_bulk), muted(f"bulk; {significant(d.ess_tail)} tail")],
-        ["MALA acceptance", significant(d.mala_acceptance, 2), ""],
+        ["MALA acceptance", significant(d.mala_acceptance, 2), muted(step_note(result))],
     ]
+
+
+def step_note(result: LLCResult) -> str:
+    """The step size a run samples with, and whether it adapted (toward which acceptance)."""
+    step = f"step size {significant(result.config.step_size, 2)}"
+    calibration = result.calibration
+    if calibration is None:
+        return f"{step} (fixed)"
+    state = "adapting" if result.provisional else "adapted"
+    return f"{step} ({state} toward {calibration.target:.2g})"
 
 
 def warnings_row(result: LLCResult | None) -> list[str]:
