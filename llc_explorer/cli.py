@@ -81,26 +81,22 @@ def comma_list(convert: Callable[[str], Any], what: str, example: str) -> Callab
     return parse
 
 
-def step_size_arg(text: str) -> float | str:
-    """An argparse type: a number, or ``auto``."""
-    if text == "auto":
-        return text
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or auto, got {text!r}") from None
+def number_or_auto(kind: type, what: str) -> Callable[[str], Any]:
+    """An argparse type: ``auto``, or a ``kind`` (``what`` in the error)."""
+
+    def parse(text: str) -> Any:
+        if text == "auto":
+            return text
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what} or auto, got {text!r}") from None
+
+    return parse
 
 
-def steps_arg(text: str) -> int | str:
-    """An argparse type: a whole number of steps, or ``auto``."""
-    if text == "auto":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an int or auto, got {text!r}") from None
-
-
+step_size_arg = number_or_auto(float, "a number")
+steps_arg = number_or_auto(int, "an int")
 int_list = comma_list(int, "ints", "10,20,20,10")
 float_list = comma_list(float, "numbers", "1e-7,1e-6")
 
@@ -269,7 +265,7 @@ def format_result(result: LLCResult) -> str:
         *(
             [
                 f"step size      auto: {cfg.step_size:.3g} in the sampling window (MALA"
-                f" acceptance target {c.target}; warm-up target {c.warmup_target})"
+                f" acceptance target {c.target:.2g}; warm-up target {c.warmup_target:.2g})"
             ]
             if (c := result.calibration)
             else []

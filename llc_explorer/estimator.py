@@ -333,7 +333,7 @@ def summarize(
         burn_in_steps=traces.burn_in,
         warmup_steps=phases.warmup_end,
         stop_reason=phases.stop_reason,
-        warmup_rise=phases.criteria.get("warmup_rise", math.nan),
+        warmup_rise=phases.warmup_rise,
     )
 
 

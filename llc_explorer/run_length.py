@@ -28,14 +28,15 @@ Automatic length (``steps="auto"``, the default), in three phases decided as the
    ``max_seconds`` of sampling. A run stopped at the budget says so in a warning.
 
 ``stop_reason`` is ``"converged"``, ``"budget"``, ``"fixed"`` (a fixed-length run that ran
-its steps), ``"stopped"`` (the caller stopped it) or ``None`` while it runs.
+its steps), or ``None`` while it runs (a stream its caller closes, as the explorer's Stop
+does, ends on such a partial result).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -63,12 +64,13 @@ steps, so that a noisy criterion gets few chances to pass by luck."""
 @dataclass
 class Phases:
     """Where a run's phases end: ``warmup_end`` (``None`` while an automatic warm-up runs) and
-    ``burn_in_end`` (the first step of the sampling window; ``None`` until known)."""
+    ``burn_in_end`` (the first step of the sampling window; ``None`` until known); why it
+    stopped, and the warm-up's last measured rise per doubling (relative to its level)."""
 
     warmup_end: int | None
     burn_in_end: int | None
     stop_reason: str | None = None
-    criteria: dict[str, Any] = field(default_factory=dict)
+    warmup_rise: float = math.nan
 
     @classmethod
     def of(cls, config: Any) -> Phases:
@@ -143,7 +145,7 @@ class AutoLength:
             return False
         self.next_check = math.ceil(stop * CHECK_GROWTH)
         rise, level = rise_per_doubling(loss, stop, self.config.nbeta)
-        self.phases.criteria["warmup_rise"] = rise / level if level else math.nan
+        self.phases.warmup_rise = rise / level if level else math.nan
         still_rising = rise > RISE_LIMIT * abs(level)
         if still_rising and stop < WARMUP_SHARE * self.config.steps:
             return False

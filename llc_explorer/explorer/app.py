@@ -263,7 +263,7 @@ class Explorer(SamplingApp):
         step = float(f"{calibration.step_size:.2g}")
         status = (
             f"auto step size: {short(step)}, where the MALA acceptance settled "
-            f"near {calibration.target} after the burn-in; press Run"
+            f"near {calibration.target:.2g} after the burn-in; press Run"
         )
         self._post(self._status_frame(config, status)._replace(step_size=step))
 

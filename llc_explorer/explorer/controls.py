@@ -130,7 +130,6 @@ class Controls:
                 self.drawn,
                 section("<b>Sampler</b>"),
                 self.sampler.box,
-                w["auto_step"],
                 self.auto,
                 w["gamma"],
                 w["nbeta"],
@@ -154,6 +153,9 @@ class Controls:
         sweep_settings = widgets.VBox([self.sweep_steps, self.sweep])
         self.sweep_panel = widgets.HBox([self.sweep_samplers, sweep_settings])
         self._defaults = {k: w.value for k, w in self.widgets.items()}
+        shown = list(self.sampler.box.children)  # the adapt box right under the step size
+        shown.insert(shown.index(w["step_size_slider"]) + 1, w["auto_step"])
+        self.sampler.box.children = tuple(shown)
         w["auto_step"].observe(lambda _: self._show_auto(), "value")
         w["sampler"].observe(lambda _: self._show_auto(), "value")
         self._show_auto()
