@@ -192,14 +192,16 @@ class StepSchedule:
             return None
         history = [h for phase in (self.warmup, self.sampling) if phase for h in phase.history]
         ends = np.array([h[2] for h in history], np.int64)
-        warmup_end = self.phases.warmup_end
+        warmup_end = self.phases.warmup_end  # None: an automatic warm-up still running
+        if warmup_end is None:
+            warmup_end = int(ends[-1]) if ends.size else 0
         return StepSizeCalibration(
             step_size=float(self.base[group]),
             target=self.target,
             step_sizes=np.array([h[0][group] for h in history]),
             acceptance=np.array([h[1][group] for h in history]),
             ends=ends,
-            warmup_end=int(ends[-1] if warmup_end is None and ends.size else warmup_end or 0),
+            warmup_end=warmup_end,
             warmup_target=WARMUP_ACCEPTANCE,
         )
 

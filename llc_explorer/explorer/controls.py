@@ -167,7 +167,7 @@ class Controls:
 
     def _show_auto(self) -> None:
         """Grey the adapt box out for samplers without a MALA acceptance, and the step-size
-        entry and slider while the step size adapts (they then hold its starting value)."""
+        entry and slider while the step size adapts (their value is not used then)."""
         sampler = self.widgets["sampler"].value
         box = self.widgets["auto_step"]
         box.disabled = get_sampler(sampler).metric is None
