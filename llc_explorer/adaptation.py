@@ -56,7 +56,7 @@ def target_acceptance(num_params: int) -> float:
 
     0.8 from ``d = 1000`` up, rising to 0.95 at ``d <= 62``. One acceptance level means a
     larger step relative to the posterior's scale the fewer the dimensions whose moves it
-    averages, so the bias of the estimate grows as ``d`` shrinks: at 0.8 five tiny DLNs
+    averages, so the bias of the estimate grows as ``d`` shrinks: at 0.8 six tiny DLNs
     (``d`` 20-60) read +8% to +28%, at 0.95 -1% to +5% but one (docs/ACCURACY.md)."""
     rejection = 0.2 * math.sqrt(num_params / REFERENCE_PARAMS)
     return 1 - min(max(rejection, 1 - SMALL_TARGET), 1 - TARGET_ACCEPTANCE)
