@@ -14,6 +14,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,9 @@ def add_hyperparameter_flags(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> Parser:
     """The ``llc-explorer`` argument parser."""
     parser = Parser(prog="llc-explorer", description=DESCRIPTION)
+    parser.add_argument(
+        "--version", action="version", version=f"llc-explorer {metadata.version('llc_explorer')}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     est = commands.add_parser(
         "estimate", help="estimate the LLC of one DLN and compare it with the exact value"
@@ -369,8 +373,14 @@ def run_command(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``llc-explorer`` and ``python -m llc_explorer``."""
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # a bare call: what to type, then why
+        print(parser.format_usage().rstrip(), file=sys.stderr)
+        print("llc-explorer: error: name a command (estimate, sweep, summary or report); "
+              "--help says more", file=sys.stderr)  # fmt: skip
+        return 2
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
         enable_compilation_cache()
         run_command(args)
     except ConfigError as exc:  # bad input, from argparse (UsageError) or from the API

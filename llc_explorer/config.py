@@ -184,8 +184,9 @@ def sampler_settings(
     own = spec.hyperparameters
     ignored = sorted(k for k, v in hyperparameters.items() if v is not None and k not in own)
     if ignored:
+        verb = "does" if len(ignored) == 1 else "do"
         raise ConfigError(
-            f"{', '.join(ignored)} do(es) not apply to {sampler}; its hyperparameters are "
+            f"{' and '.join(ignored)} {verb} not apply to {sampler}; its hyperparameters are "
             f"{', '.join(('step_size', *own))}"
         )
     defaults = spec.surface_defaults if surface else spec.defaults

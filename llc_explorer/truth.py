@@ -37,7 +37,10 @@ class LearningCoefficient(NamedTuple):
 
 
 def validate_widths(widths: Sequence[int]) -> tuple[int, ...]:
-    """Return ``widths`` as a tuple of ints, or raise ``ValueError`` naming the problem."""
+    """Return ``widths`` as a tuple of ints, or raise ``ValueError`` naming the problem. A
+    one-dimensional array (NumPy's, or JAX's) counts as a sequence."""
+    if getattr(widths, "ndim", None) == 1:
+        widths = widths.tolist()  # type: ignore[attr-defined]
     if isinstance(widths, str | bytes) or not isinstance(widths, Sequence):
         raise ConfigError(
             f"widths must be a sequence of at least 2 positive ints (input to output), "

@@ -8,6 +8,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import llc_explorer as lx
@@ -129,3 +130,18 @@ def test_none_means_the_default_for_every_setting() -> None:
     assert len(keywords) == 19  # teacher ... chunk_size: every setting but widths and rank
     everything_none = lx.make_config([3, 4, 3], 1, **dict.fromkeys(keywords))
     assert everything_none == lx.make_config([3, 4, 3], 1)
+
+
+def test_numpy_arrays_and_integers_are_accepted_as_widths_and_rank() -> None:
+    config = lx.make_config(np.array([10, 20, 10]), np.int64(3))
+    assert config.widths == (10, 20, 10) and config.rank == 3
+    assert isinstance(config.widths[0], int)
+    with pytest.raises(lx.ConfigError, match=r"widths\[0\] must be a positive int"):
+        lx.make_config(np.array([10.5, 20.0, 10.0]), 3)
+
+
+def test_settings_of_another_sampler_are_named_in_plain_grammar() -> None:
+    with pytest.raises(lx.ConfigError, match=r"^friction does not apply to rmsprop_sgld;"):
+        lx.make_config([3, 4, 3], 1, friction=0.2)
+    with pytest.raises(lx.ConfigError, match=r"^diffusion and friction do not apply to sgld;"):
+        lx.make_config([3, 4, 3], 1, sampler="sgld", friction=0.2, diffusion=0.1)

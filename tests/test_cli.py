@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,14 @@ def test_estimate_shows_progress_on_a_terminal_only(monkeypatch, capsys) -> None
         assert ("100%" in bar and "8.00k/8.00k" in bar and "chain-steps/s" in bar) == shown, bar
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # not a terminal: no bar
     assert main(args) == 0 and sys.stderr.getvalue() == ""
+
+
+def test_a_bare_call_prints_usage_and_a_version_flag_exists():
+    bare = cli()
+    assert bare.returncode == 2 and bare.stdout == ""
+    usage, error = bare.stderr.strip().splitlines()
+    assert usage.startswith("usage: llc-explorer") and "{estimate,sweep,summary,report}" in usage
+    assert error.startswith("llc-explorer: error: name a command")
+    version = cli("--version")
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"llc-explorer {metadata.version('llc_explorer')}"

@@ -183,7 +183,7 @@ SMALL = ["--widths", "4,3,4", "--rank", "1"]
         ),
         (
             ["sweep", *SMALL, "--samplers", "sgld", "--step-sizes", "1e-6", "--b2", "0.99"],
-            "b2 do(es) not apply to sgld",
+            "b2 does not apply to sgld",
         ),
         (["summary", "missing.jsonl"], "cannot read results file"),
         (["report", "missing.jsonl"], "cannot read results file"),
