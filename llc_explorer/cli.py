@@ -127,12 +127,19 @@ def add_hyperparameter_flags(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def package_version() -> str:
+    """The installed package's version (its metadata), or a note that it is not installed
+    (run from a source tree)."""
+    try:
+        return metadata.version("llc_explorer")
+    except metadata.PackageNotFoundError:
+        return "(not installed: run from a source tree)"
+
+
 def build_parser() -> Parser:
     """The ``llc-explorer`` argument parser."""
     parser = Parser(prog="llc-explorer", description=DESCRIPTION)
-    parser.add_argument(
-        "--version", action="version", version=f"llc-explorer {metadata.version('llc_explorer')}"
-    )
+    parser.add_argument("--version", action="version", version=f"llc-explorer {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     est = commands.add_parser(
         "estimate", help="estimate the LLC of one DLN and compare it with the exact value"
