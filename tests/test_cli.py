@@ -109,7 +109,6 @@ def test_human_readable_report():
         ),
         (["estimate", "--widths", "4,4", "--rank", "1", "--friction", "0.5"], "friction"),
         (["estimate", "--rank", "1"], "--widths"),
-        ([], "command"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(args, fragment):
