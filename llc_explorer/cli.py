@@ -268,7 +268,8 @@ def format_result(result: LLCResult) -> str:
             [
                 f"run length     auto: stopped ({result.stop_reason}) after {result.steps_done:,}"
                 f" steps, burn-in {result.burn_in_steps:,} (warm-up {result.warmup_steps or 0:,});"
-                f" half-width {result.criteria['half_width']:.1%} (target {cfg.precision:.0%})"
+                f" half-width {result.criteria['half_width']:.1%}"
+                f" (target {100 * cfg.precision:.3g}%)"
             ]
             if cfg.auto_length
             else []
@@ -383,8 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     if not (sys.argv[1:] if argv is None else argv):  # a bare call: what to type, then why
         print(parser.format_usage().rstrip(), file=sys.stderr)
-        print("llc-explorer: error: name a command (estimate, sweep, summary or report); "
-              "--help says more", file=sys.stderr)  # fmt: skip
+        print("llc-explorer: error: name a command (listed above); --help says more",
+              file=sys.stderr)  # fmt: skip
         return 2
     try:
         args = parser.parse_args(argv)

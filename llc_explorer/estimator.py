@@ -206,7 +206,7 @@ class LLCResult:
             out.append(
                 f"the run reached its budget ({self.steps_done:,} steps) before the estimate "
                 f"converged (Monte Carlo half-width {self.criteria['half_width']:.1%} against "
-                f"the target {self.config.precision:.2%}, or a check below); raise max_steps"
+                f"the target {100 * self.config.precision:.3g}%, or a check below); raise max_steps"
             )
         return out + convergence_warnings(self.diagnostics)
 
@@ -414,10 +414,8 @@ def stream_batch(
                 dataclasses.replace(c, step_size=float(e))
                 for c, e in zip(configs, schedule.base, strict=True)
             ]
-        if auto is not None and phases.warmup_end is None:
-            alive = traces.loss[diverged_at < 0]
-            if auto.after_warmup_chunk(alive, part.stop):
-                traces.burn_in = phases.burn_in_end
+        if auto is not None and auto.after_warmup_chunk(traces.loss, diverged_at < 0, part.stop):
+            traces.burn_in = phases.burn_in_end
         if auto is None and part.stop == config.steps:
             phases.stop_reason = "fixed"
         results = [

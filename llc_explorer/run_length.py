@@ -137,14 +137,15 @@ class AutoLength:
         self.config, self.phases = config, phases
         self.next_check = MIN_WARMUP
 
-    def after_warmup_chunk(self, loss: np.ndarray, stop: int) -> bool:
-        """After a warm-up chunk ending at ``stop`` (``loss``: the live chains' losses):
+    def after_warmup_chunk(self, loss: np.ndarray, alive: np.ndarray, stop: int) -> bool:
+        """After a warm-up chunk ending at ``stop`` (``loss``: every chain's losses, chains x
+        steps, read only when a check is due; ``alive``: the chains that did not diverge):
         whether the warm-up ends here (then ``phases`` holds the burn-in; later calls return
         False)."""
         if self.phases.warmup_end is not None or stop < self.next_check:
             return False
         self.next_check = math.ceil(stop * CHECK_GROWTH)
-        rise, level = rise_per_doubling(loss, stop, self.config.nbeta)
+        rise, level = rise_per_doubling(loss[alive, :stop], stop, self.config.nbeta)
         self.phases.warmup_rise = rise / level if level else math.nan
         still_rising = rise > RISE_LIMIT * abs(level)
         if still_rising and stop < WARMUP_SHARE * self.config.steps:

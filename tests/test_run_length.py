@@ -24,6 +24,9 @@ from llc_explorer.run_length import (
     rise_per_doubling,
 )
 
+ALL = np.ones(4, bool)
+"""Every one of the synthetic traces' 4 chains alive."""
+
 REGULAR = ((3, 4), 3)
 """A one-matrix DLN: regular, lambda = d/2 = 6 exactly."""
 
@@ -45,14 +48,14 @@ def test_the_warm_up_goes_on_while_the_estimate_rises_and_ends_once_it_is_flat()
     # the same rise into every doubling of the run.
     rising = losses(lambda t: 1e-3 * np.log1p(t))
     rule = AutoLength(config, phases := Phases.of(config))
-    ends = [stop for stop in range(64, 20_000, 64) if rule.after_warmup_chunk(rising, stop)]
+    ends = [stop for stop in range(64, 20_000, 64) if rule.after_warmup_chunk(rising, ALL, stop)]
     assert ends == [] and phases.warmup_end is None
     rise, level = rise_per_doubling(rising, 16_000, config.nbeta)
     assert rise / level > RISE_LIMIT
     # A chain that has settled: flat loss, so the warm-up ends at the first check.
     flat = losses(lambda t: 1e-3 + 0 * t)
     rule = AutoLength(config, phases := Phases.of(config))
-    ends = [stop for stop in range(64, 20_000, 64) if rule.after_warmup_chunk(flat, stop)]
+    ends = [stop for stop in range(64, 20_000, 64) if rule.after_warmup_chunk(flat, ALL, stop)]
     assert ends[0] >= MIN_WARMUP and ends[0] < MIN_WARMUP + 64
     assert phases.warmup_end == ends[0]
     assert phases.burn_in_end == ends[0] + max(MIN_ADAPT, ends[0] // 8)
@@ -62,7 +65,7 @@ def test_a_warm_up_that_never_flattens_ends_at_its_share_of_the_budget():
     config = auto_config(max_steps=20_000)
     rising = losses(lambda t: 1e-3 * np.log1p(t))
     rule = AutoLength(config, phases := Phases.of(config))
-    ends = [stop for stop in range(64, 20_000, 64) if rule.after_warmup_chunk(rising, stop)]
+    ends = [stop for stop in range(64, 20_000, 64) if rule.after_warmup_chunk(rising, ALL, stop)]
     assert ends and WARMUP_SHARE * 20_000 <= ends[0] <= WARMUP_SHARE * 20_000 * 1.25 + 64
     assert phases.warmup_end == ends[0]
 
