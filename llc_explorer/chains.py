@@ -1,8 +1,10 @@
 """Running many chains: ``vmap`` over chains of a jitted ``lax.scan`` over a chunk of steps.
 
 Divergence (spec section 3): a chain has diverged at the first step where its loss or any
-parameter is not finite. From then on it is frozen (its parameters stop changing), it
-records NaN, and its ``diverged_at`` holds that step. Nothing raises.
+parameter is not finite, or where its loss exceeds the chain's ``ceiling`` (a blow-up: a loss
+that the tempered posterior cannot reach, :func:`llc_explorer.diagnostics.loss_ceiling`). From
+then on it is frozen (its parameters stop changing), it records NaN, and its ``diverged_at``
+holds that step. Nothing raises.
 
 The wrapper knows neither the model nor the integrator: a *gradient estimator*
 ``estimate(params, data, *, key) -> (L_B(w), grad L_B(w))`` (a hashable callable, such as
@@ -18,6 +20,7 @@ the compiled chunk.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -41,7 +44,8 @@ class ChainState(NamedTuple):
     """The state of ``C`` chains; every leaf has a leading chain axis. Each chain carries its
     own sampler hyperparameters, so one batch can run several step sizes side by side.
     ``mala_norm`` is ``|U'_t|^2_{P_t}`` of the last move (NaN before the first), for the MALA
-    acceptance of the next (:mod:`llc_explorer.mala`)."""
+    acceptance of the next (:mod:`llc_explorer.mala`). ``ceiling`` is the loss above which a
+    chain counts as diverged (module docstring)."""
 
     params: Params
     sampler_state: Any
@@ -50,6 +54,7 @@ class ChainState(NamedTuple):
     diverged_at: jax.Array
     key: jax.Array
     mala_norm: jax.Array
+    ceiling: jax.Array
 
 
 def chain_hyperparameters(sampler: Sampler, configs: Sequence[Any]) -> Any:
@@ -66,10 +71,18 @@ def chain_hyperparameters(sampler: Sampler, configs: Sequence[Any]) -> Any:
 
 
 @partial(jax.jit, static_argnums=0)
-def init_chains(sampler: Sampler, center: Params, hyper: Any, *, keys: jax.Array) -> ChainState:
+def init_chains(
+    sampler: Sampler,
+    center: Params,
+    hyper: Any,
+    *,
+    keys: jax.Array,
+    ceiling: float | jax.Array = math.inf,
+) -> ChainState:
     """Chains started at ``center`` (``w*``): one per entry of ``keys``, with the per-chain
-    hyperparameters ``hyper`` (every leaf has a leading chain axis). Jitted: one compile
-    instead of one per small operation."""
+    hyperparameters ``hyper`` (every leaf has a leading chain axis) and the loss ``ceiling``
+    above which a chain counts as diverged (default: none). Jitted: one compile instead of one
+    per small operation."""
     chains = keys.shape[0]
     init = sampler.init
     params = jax.tree.map(lambda w: jnp.broadcast_to(w, (chains, *w.shape)), center)
@@ -85,6 +98,7 @@ def init_chains(sampler: Sampler, center: Params, hyper: Any, *, keys: jax.Array
         diverged_at=jnp.full((chains,), -1, jnp.int32),
         key=keys,
         mala_norm=jnp.full((chains,), jnp.nan, jnp.float32),
+        ceiling=jnp.full((chains,), ceiling, jnp.float32),
     )
 
 
@@ -157,7 +171,7 @@ def run_chunk(
             accepted = acceptance(chain.hyper.step_size, chain.mala_norm, after)
             mala_norm = weighted_sq_norm(drift, sampler.metric(sampler_state, chain.hyper))
         active = chain.alive & (t < total)
-        loss_ok = jnp.isfinite(loss)
+        loss_ok = jnp.isfinite(loss) & (loss <= chain.ceiling)
         step_ok = loss_ok & all_finite(params)
         moved = active & step_ok
         diverging = active & ~step_ok
@@ -172,6 +186,7 @@ def run_chunk(
             diverged_at=diverged_at,
             key=key,
             mala_norm=jnp.where(moved, mala_norm, chain.mala_norm),
+            ceiling=chain.ceiling,
         )
         recorded = jnp.where(active & loss_ok, loss, jnp.nan)
         accepted = jnp.where(active & loss_ok, accepted, jnp.nan)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +26,7 @@ from llc_explorer.cache import enable_compilation_cache
 from llc_explorer.config import MAX_STEPS, PRECISION, TINY_PARAMS, WARMUP_FACTOR
 from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.dln import TEACHERS
-from llc_explorer.errors import ConfigError
+from llc_explorer.errors import ConfigError, did_you_mean
 from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
 from llc_explorer.prng import PRNGS
 from llc_explorer.registry import REGISTRY, all_hyperparameters, menu_names, sampler_names
@@ -41,6 +43,7 @@ from llc_explorer.sweep import (
     run_sweep,
     shard,
 )
+from llc_explorer.ui.formatting import significant
 
 ESTIMATE_SETTINGS = (
     *("teacher", "sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
@@ -60,10 +63,27 @@ class UsageError(ConfigError):
     """A problem with the command line, reported in one line with exit status 2."""
 
 
+def long_flags(parser: argparse.ArgumentParser) -> list[str]:
+    """Every ``--flag`` of ``parser`` and of its subcommands."""
+    flags = []
+    for action in parser._actions:
+        flags += [o for o in action.option_strings if o.startswith("--")]
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                flags += long_flags(sub)
+    return list(dict.fromkeys(flags))
+
+
 class Parser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are one line (no usage block) and exit status 2."""
+    """An ``ArgumentParser`` whose errors are one line (no usage block) and exit status 2, a
+    mistyped choice or flag with the closest one suggested."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if choice := re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message):
+            choices = re.findall(r"'([^']*)'", choice.group(2))
+            message += did_you_mean(choice.group(1), choices)
+        elif flags := re.match(r"unrecognized arguments: (-\S+)", message):
+            message += did_you_mean(flags.group(1), long_flags(self))
         raise UsageError(message)
 
 
@@ -258,11 +278,13 @@ def format_result(result: LLCResult) -> str:
             f"{result.true_llc} = {float(result.true_llc):.4g} (multiplicity {result.multiplicity})"
         )
         error = f"{result.relative_error:+.2%}"
+    all_diverged = len(result.diverged_chains) == cfg.chains
+    estimate = "none (every chain diverged)" if all_diverged else significant(result.llc_mean, 4)
     lines = [
         f"DLN widths {','.join(map(str, cfg.widths))}, rank {cfg.rank}: d = {result.num_params}",
         f"exact LLC      {exact}",
         f"               {result.truth_note}",
-        f"estimate       {result.llc_mean:.4g}  [{cfg.sampler}, eps={cfg.step_size:.3g}"
+        f"estimate       {estimate}  [{cfg.sampler}, eps={cfg.step_size:.3g}"
         f" ({result.step_size_source}), {cfg.chains} chains x {result.steps_done} steps]",
         *(
             [
@@ -282,7 +304,7 @@ def format_result(result: LLCResult) -> str:
             if (c := result.calibration)
             else []
         ),
-        f"95% interval   [{low:.4g}, {high:.4g}]: Monte Carlo +/- {mc:.2g}"
+        f"95% interval   [{significant(low, 4)}, {significant(high, 4)}]: Monte Carlo +/- {mc:.2g}"
         f" (t over chains) and systematic +/- {SYSTEMATIC:.0%}",
         f"relative error {error}",
         f"diverged       {len(result.diverged_chains)} of {cfg.chains}",
@@ -291,6 +313,8 @@ def format_result(result: LLCResult) -> str:
         f"speed          {result.steps_per_second:,.0f} chain-steps/s"
         f" (compile {result.compile_seconds:.1f} s)",
     ]
+    if all_diverged:  # no interval, error or diagnostics to give
+        lines = [line for line in lines if not line.startswith(("95%", "relative", "diagnostics"))]
     if not result.warnings and result.message:
         lines.append(result.message)
     lines += [f"warning: {w}" for w in result.warnings]
@@ -394,6 +418,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:  # bad input, from argparse (UsageError) or from the API
         print(f"llc-explorer: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (``| head``): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception:  # anything else is a bug in llc_explorer
         traceback.print_exc()
         print(

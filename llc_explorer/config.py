@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from llc_explorer.adaptation import require_acceptance
 from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.dln import check_teacher
-from llc_explorer.errors import ConfigError
+from llc_explorer.errors import ConfigError, did_you_mean, not_one_of
 from llc_explorer.prng import PRNGS
 from llc_explorer.registry import Hyperparameter, all_hyperparameters, get_spec
 from llc_explorer.truth import num_params, validate_rank, validate_widths
@@ -169,17 +169,20 @@ def sampler_settings(
     hyperparameters: Mapping[str, Any],
     *,
     surface: bool = False,
+    settings: Sequence[str] = (),
 ) -> tuple[float, tuple[tuple[str, float | bool], ...]]:
     """The step size and the sampler's own hyperparameters, each ``None`` or absent one
     filled from the sampler's DLN (or ``surface``) defaults, all range-checked:
-    ``ConfigError`` names a bad one."""
+    ``ConfigError`` names a bad one. A name that is neither a hyperparameter nor one of the
+    caller's ``settings`` is refused with the closest of them suggested."""
     spec = get_spec(sampler)
     known = all_hyperparameters()
     unknown = sorted(set(hyperparameters) - set(known))
     if unknown:
+        names = ", ".join(f"{name}{did_you_mean(name, [*settings, *known])}" for name in unknown)
         raise ConfigError(
-            f"unknown setting(s) {', '.join(unknown)}; sampler hyperparameters are "
-            f"{', '.join(known)}"
+            f"unknown setting(s) {names}; the settings are {', '.join(settings)}, and the "
+            f"samplers' hyperparameters {', '.join(known)}"
         )
     own = spec.hyperparameters
     ignored = sorted(k for k, v in hyperparameters.items() if v is not None and k not in own)
@@ -216,6 +219,14 @@ def check_run_length(chains: Any, steps: Any, burn_in: Any) -> tuple[int, int, f
             f"{1 / steps:.3g} <= burn_in < {1 - 1 / steps:.3g}"
         )
     return chains, steps, burn_in
+
+
+def keyword_settings(function: Callable[..., Any]) -> tuple[str, ...]:
+    """The names of the settings ``function`` takes by keyword (not its ``**`` catch-all)."""
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return tuple(
+        name for name, p in inspect.signature(function).parameters.items() if p.kind in kinds
+    )
 
 
 P = ParamSpec("P")
@@ -288,7 +299,9 @@ def make_config(
     elif isinstance(step_size, str):
         raise ConfigError(f"step_size must be a number or 'auto'; got {step_size!r}")
     fixed = None if isinstance(step_size, str) else step_size
-    step_size, own = sampler_settings(sampler, fixed, hyperparameters)
+    step_size, own = sampler_settings(
+        sampler, fixed, hyperparameters, settings=keyword_settings(make_config)
+    )
     n = check_int("n", n, 2)
     batch_size = check_int("batch_size", batch_size, 1, n)
     auto_length = steps == "auto"
@@ -301,9 +314,9 @@ def make_config(
     if max_seconds is not None:
         max_seconds = check_float("max_seconds", max_seconds, 0.0, open_low=True)
     if prng not in PRNGS:
-        raise ConfigError(f"prng must be one of {', '.join(PRNGS)}; got {prng!r}")
+        raise not_one_of("prng", prng, PRNGS)
     if input_dist not in INPUT_DISTRIBUTIONS:
-        raise ConfigError(f"input_dist must be one of {INPUT_DISTRIBUTIONS}; got {input_dist!r}")
+        raise not_one_of("input_dist", input_dist, INPUT_DISTRIBUTIONS)
     checked = {
         "step_size": step_size,
         "gamma": check_float("gamma", gamma, 0.0),

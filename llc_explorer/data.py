@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 
 from llc_explorer.dln import Params, forward, loss
-from llc_explorer.errors import ConfigError
+from llc_explorer.errors import not_one_of
 
 INPUT_DISTRIBUTIONS = ("normal", "uniform")
 
@@ -51,7 +51,7 @@ def make_dataset(
     elif input_dist == "uniform":
         x = jax.random.uniform(key_x, shape, jnp.float32, -input_bound, input_bound)
     else:
-        raise ConfigError(f"input_dist must be one of {INPUT_DISTRIBUTIONS}, got {input_dist!r}")
+        raise not_one_of("input_dist", input_dist, INPUT_DISTRIBUTIONS)
     y = jax.lax.map(partial(forward, teacher), x, batch_size=chunk_rows)
     y = y + noise * jax.random.normal(key_noise, y.shape, jnp.float32)
     return Dataset(x, y)

@@ -48,6 +48,26 @@ coefficient exceeds ``d/2`` (a regular model's value), and the margin leaves roo
 noise and step-size bias of a good run on a regular or nearly regular network (the one-layer
 DLN ``3,4`` reads +5% at the defaults). The runs this catches read 2 to 8 times too high."""
 
+BLOWUP = 1e4
+"""A chain has blown up (and counts as diverged) once its minibatch loss passes
+:func:`loss_ceiling`, ``BLOWUP`` times past anything the tempered posterior reaches."""
+
+
+def loss_ceiling(loss_at_teacher: float, nbeta: float, num_params: int) -> float:
+    """The minibatch loss above which a chain has left the region the estimator describes:
+
+        L_B(w) > L_n(w*) + BLOWUP * (L_n(w*) + d / (n*beta)).
+
+    Under the localised tempered posterior ``x = n*beta * (L_n(w) - L_n(w*))`` has mean
+    ``lambda <= d/2`` and, where the loss is locally quadratic, a Gamma(d/2) law, so
+    ``x > BLOWUP * d`` has probability below ``exp(-BLOWUP * d / 2)``; a minibatch mean adds
+    per-sample losses of order ``L_n(w*)``, which no draw exceeds ``BLOWUP``-fold. A finite
+    chain past it (the loss of a too-large step grows by orders of magnitude per step) is
+    frozen and reported like a NaN one. docs/ACCURACY.md shows that no run of the stored
+    validation comes within a factor 100 of it."""
+    return loss_at_teacher + BLOWUP * (loss_at_teacher + num_params / nbeta)
+
+
 RHAT_LIMIT = 1.05
 """R-hat above this: the chains disagree (Vehtari et al. 2021 ask for 1.01 on long exact-MCMC
 runs; SGMCMC chains of a few thousand draws rarely reach that even when the estimate is good,
@@ -165,7 +185,7 @@ def convergence_warnings(diagnostics: Diagnostics) -> list[str]:
     ess = min(d.ess_bulk, d.ess_tail)
     if ess < ESS_MIN:
         out.append(
-            f"effective sample size {math.floor(ess)} (below {ESS_MIN}): the chains are strongly "
+            f"effective sample size {ess:,.0f} (below {ESS_MIN}): the chains are strongly "
             "autocorrelated, so the interval is rough; run longer"
         )
     if abs(d.drift) > DRIFT_LIMIT and not abs(d.drift_z) <= 2:

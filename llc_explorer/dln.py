@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.errors import ConfigError
+from llc_explorer.errors import not_one_of
 from llc_explorer.truth import num_params
 
 Params = tuple[jax.Array, ...]
@@ -163,7 +163,7 @@ true parameters the chains start (docs/TRUTH.md)."""
 def check_teacher(construction: str) -> str:
     """``construction`` if it names a teacher construction, else ``ValueError``."""
     if construction not in TEACHERS:
-        raise ConfigError(f"teacher must be one of {', '.join(TEACHERS)}; got {construction!r}")
+        raise not_one_of("teacher", construction, TEACHERS)
     return construction
 
 

@@ -48,10 +48,12 @@ from llc_explorer.diagnostics import (
     convergence_warnings,
     diagnose,
     interval95,
+    loss_ceiling,
 )
 from llc_explorer.errors import ConfigError
 from llc_explorer.gradients import MinibatchGradient
 from llc_explorer.local_truth import truth_note
+from llc_explorer.memory import check_memory
 from llc_explorer.problem import Problem, build_problem, problem_keys
 from llc_explorer.registry import REGISTRY, get_sampler, get_spec
 from llc_explorer.run_length import Phases
@@ -105,7 +107,11 @@ class LLCResult:
         """A plain sentence on the state of the estimate (empty when nothing needs saying)."""
         chains = self.config.chains
         if len(self.diverged_chains) == chains:
-            return f"all {chains} chains diverged: the estimate is NaN (try a smaller step size)"
+            return (
+                f"all {chains} chains diverged (their loss blew up past any value the posterior "
+                f"reaches, or became NaN) at step size {self.config.step_size:.3g}: there is no "
+                "estimate; try a smaller step size"
+            )
         if self.warmup_steps is None:
             return (
                 "warm-up: the estimate starts once the chains have left w*; until then a "
@@ -117,7 +123,10 @@ class LLCResult:
                 "until then a provisional value (the latest half of the steps) is shown"
             )
         if self.diverged_chains:
-            return f"{len(self.diverged_chains)} of {chains} chains diverged and are excluded"
+            return (
+                f"{len(self.diverged_chains)} of {chains} chains diverged (their loss blew up or "
+                f"became NaN at step size {self.config.step_size:.3g}) and are excluded"
+            )
         return ""
 
     @property
@@ -361,6 +370,7 @@ def stream_batch(
     """
     check_batchable(configs)
     config = configs[0]
+    check_memory(dataclasses.replace(config, chains=config.chains * len(configs)))
     if target_acceptance is None and config.adapt_step_size:
         target_acceptance = acceptance_target(num_params(config.widths))
     chunk = run_chunk_size(config, adapting=target_acceptance is not None)
@@ -387,7 +397,8 @@ def stream_batch(
     keys = jnp.tile(jax.random.split(chain_key, config.chains), len(configs))
     sampler = get_sampler(config.sampler)
     hyper = chain_hyperparameters(sampler, configs)
-    state = shard_chains(init_chains(sampler, problem.teacher, hyper, keys=keys))
+    ceiling = loss_ceiling(problem.loss_at_teacher, config.nbeta, problem.num_params)
+    state = shard_chains(init_chains(sampler, problem.teacher, hyper, keys=keys, ceiling=ceiling))
     burn_in = config.steps if phases.burn_in_end is None else phases.burn_in_end
     traces = Traces(config, keys.shape[0], problem.loss_at_teacher, burn_in=burn_in)
     groups = [slice(k * config.chains, (k + 1) * config.chains) for k in range(len(configs))]

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from llc_explorer.errors import ConfigError
+from llc_explorer.errors import ConfigError, not_one_of
 from llc_explorer.summary import (
     by_key,
     failed,
@@ -237,7 +237,7 @@ def commands(experiment: str, scale: Scale, out: Path) -> list[list[str]]:
             for size, steps in scale.order_steps.items()
             for sampler, step, flags in runs
         ]  # fmt: skip
-    raise ConfigError(f"experiment must be one of {', '.join(EXPERIMENTS)}; got {experiment!r}")
+    raise not_one_of("experiment", experiment, EXPERIMENTS)
 
 
 def run_experiments(
@@ -252,7 +252,7 @@ def run_experiments(
     from llc_explorer import cli
 
     if scale not in SCALES:
-        raise ConfigError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}")
+        raise not_one_of("scale", scale, SCALES)
     for experiment in experiments:
         for argv in commands(experiment, SCALES[scale], out):
             echo("llc-explorer " + " ".join(argv))

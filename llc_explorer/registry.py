@@ -17,7 +17,7 @@ from numbers import Real
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from llc_explorer.errors import ConfigError
+from llc_explorer.errors import ConfigError, not_one_of
 from llc_explorer.samplers import (
     Sampler,
     adam_sgld,
@@ -178,7 +178,7 @@ def menu_names() -> list[str]:
 def get_spec(name: str) -> SamplerSpec:
     """The spec registered as ``name``; ``ValueError`` listing the choices otherwise."""
     if name not in REGISTRY:
-        raise ConfigError(f"sampler must be one of {', '.join(REGISTRY)}; got {name!r}")
+        raise not_one_of("sampler", name, REGISTRY)
     return REGISTRY[name]
 
 

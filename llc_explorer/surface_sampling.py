@@ -24,6 +24,7 @@ from llc_explorer.config import (
     check_float,
     check_int,
     check_run_length,
+    keyword_settings,
     none_means_default,
     sampler_settings,
 )
@@ -89,7 +90,10 @@ def make_surface_config(
     ``steps``.
     """
     get_surface(surface)
-    step_size, own = sampler_settings(sampler, step_size, hyperparameters, surface=True)
+    settings = keyword_settings(make_surface_config)
+    step_size, own = sampler_settings(
+        sampler, step_size, hyperparameters, surface=True, settings=settings
+    )
     chains, steps, burn_in = check_run_length(chains, steps, burn_in)
     if chains * steps > MAX_RECORDED:
         raise ConfigError(

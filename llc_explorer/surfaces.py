@@ -33,7 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.errors import ConfigError
+from llc_explorer.errors import ConfigError, not_one_of
 from llc_explorer.truth import LearningCoefficient, dln_llc
 
 Loss = Callable[[Any, Any], Any]
@@ -108,7 +108,7 @@ SURFACES: dict[str, Surface] = {
 def get_surface(name: str) -> Surface:
     """The surface registered under ``name``; ``ValueError`` listing the choices otherwise."""
     if name not in SURFACES:
-        raise ConfigError(f"surface must be one of {', '.join(SURFACES)}; got {name!r}")
+        raise not_one_of("surface", name, SURFACES)
     return SURFACES[name]
 
 

@@ -28,6 +28,7 @@ from llc_explorer.chains import last
 from llc_explorer.config import WARMUP_FACTOR, LLCConfig, make_config
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import stream_batch
+from llc_explorer.memory import check_memory
 from llc_explorer.truth import validate_rank, validate_widths
 
 Hyper = tuple[tuple[str, float | bool], ...]
@@ -293,19 +294,42 @@ def pending(spec: SweepSpec, out: Path, index: int = 0, count: int = 1) -> list[
     return [run for run in shard(spec.runs(), index, count) if run.run_id not in done]
 
 
+def lock_path(out: Path, index: int, count: int) -> Path:
+    """The lock file of a shard's results."""
+    return out / f"results-{index}-of-{count}.lock"
+
+
 def lock_shard(out: Path, index: int, count: int) -> int:
     """Hold an exclusive lock on this shard's results (released when the process ends, even
-    by ``kill -9``); ``ValueError`` if another sweep is writing them."""
-    fd = os.open(out / f"results-{index}-of-{count}.lock", os.O_WRONLY | os.O_CREAT, 0o644)
+    by ``kill -9``); ``ValueError`` if another sweep is writing them. The file is removed when
+    the sweep ends (:func:`unlock_shard`); a lock taken on a file that was removed meanwhile is
+    dropped and taken again on the new one, so two sweeps never both hold a shard."""
+    path = lock_path(out, index, count)
+    while True:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise ConfigError(
+                f"another sweep is writing shard {index}/{count} in {out}; wait for it or use "
+                "another --out or --shard"
+            ) from None
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # the holder before us removed the file: lock the one there now
+
+
+def unlock_shard(fd: int, out: Path, index: int, count: int) -> None:
+    """Remove the shard's lock file, then release the lock (in that order, so that a sweep
+    waiting on the old file retries on a new one: :func:`lock_shard`)."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        os.unlink(lock_path(out, index, count))
+    finally:
         os.close(fd)
-        raise ConfigError(
-            f"another sweep is writing shard {index}/{count} in {out}; wait for it or use "
-            "another --out or --shard"
-        ) from None
-    return fd
 
 
 def run_sweep(
@@ -320,12 +344,15 @@ def run_sweep(
     path = results_path(out, index, count)
     repair_tail(path)
     groups: dict[Run, list[Run]] = {}
-    for run in pending(spec, out, index, count):
-        groups.setdefault(replace(run, step_size=0.0), []).append(run)
     try:
+        for run in pending(spec, out, index, count):
+            groups.setdefault(replace(run, step_size=0.0), []).append(run)
+        for runs in groups.values():  # every batch's memory, before the first one runs
+            first = runs[0].config()
+            check_memory(replace(first, chains=first.chains * len(runs)))
         for runs in groups.values():
             for row in run_group(runs):
                 append_row(path, row)
                 yield row
     finally:
-        os.close(lock)
+        unlock_shard(lock, out, index, count)

@@ -6,6 +6,10 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +18,13 @@ import pytest
 import llc_explorer as lx
 from llc_explorer import cli
 from llc_explorer.config import default_nbeta
+from llc_explorer.memory import (
+    FRACTION,
+    available_memory,
+    check_memory,
+    memory_estimate,
+    memory_limit,
+)
 from llc_explorer.sweep import make_spec, read_rows, run_sweep
 
 SMALL = {"n": 1000, "chains": 2, "steps": 400}
@@ -145,3 +156,73 @@ def test_settings_of_another_sampler_are_named_in_plain_grammar() -> None:
         lx.make_config([3, 4, 3], 1, friction=0.2)
     with pytest.raises(lx.ConfigError, match=r"^diffusion and friction do not apply to sgld;"):
         lx.make_config([3, 4, 3], 1, sampler="sgld", friction=0.2, diffusion=0.1)
+
+
+def test_a_run_too_large_for_memory_is_refused_before_it_allocates(capsys) -> None:
+    """Issue 27: three layers of 100,000 (2e10 parameters) aborted inside XLA. Now one line,
+    with the need and the limit in GiB and the settings to lower, in the API and the CLI."""
+    huge = [100_000, 100_000, 100_000]
+    with pytest.raises(lx.ConfigError, match=r"needs about 2,16\d\.\d GiB, over the [\d,.]+ GiB"):
+        lx.estimate_llc(huge, 1)
+    assert cli.main(["estimate", "--widths", ",".join(map(str, huge)), "--rank", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "lower those" in err and "the widths or chains" in err
+
+
+def test_the_memory_limit_of_a_cpu_is_the_machines_available_memory() -> None:
+    """A CPU reports no memory stats: the limit follows the machine (and ``ulimit -v``)."""
+    free = available_memory(None)
+    assert 0 < free <= os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert memory_limit({"bytes_limit": 10 * 2**30, "bytes_in_use": 2 * 2**30}) == int(
+        FRACTION * 8 * 2**30
+    )
+    config = lx.make_config([3, 4, 3], 1)
+    check_memory(config, limit=memory_estimate(config))  # exactly at the limit: allowed
+    with pytest.raises(lx.ConfigError, match="lower those"):
+        check_memory(config, limit=memory_estimate(config) - 1)
+
+
+def test_a_memory_error_names_an_address_space_cap(tmp_path) -> None:
+    """Under ``ulimit -v`` (12 GB, as in the issue) the CLI exits 2 with one line."""
+    done = subprocess.run(
+        ["bash", "-c", f"ulimit -v 12000000; {sys.executable} -m llc_explorer estimate "
+         "--widths 100000,100000,100000 --rank 1"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    line = done.stderr.strip()
+    assert "\n" not in line and re.search(r"over the \d+\.\d GiB this machine has free", line)
+    limit = float(re.search(r"over the ([\d.]+) GiB", line).group(1))
+    assert limit <= FRACTION * 12_000_000 * 1024 / 2**30 + 0.05
+
+
+@pytest.mark.parametrize(
+    ("settings", "suggestion"),
+    [
+        ({"stpes": 1000}, "stpes (did you mean 'steps'?); the settings are widths, rank"),
+        ({"sampler": "rmsprop"}, "got 'rmsprop' (did you mean 'rmsprop_sgld'?)"),
+        ({"teacher": "minimum"}, "got 'minimum' (did you mean 'minimal'?)"),
+        ({"prng": "fats"}, "got 'fats' (did you mean 'fast'?)"),
+    ],
+)
+def test_a_typo_gets_the_closest_name_suggested(settings, suggestion) -> None:
+    with pytest.raises(lx.ConfigError) as caught:
+        lx.make_config([3, 4, 3], 1, **settings)
+    assert suggestion in str(caught.value)
+
+
+TINY_CLI = ["estimate", "--widths", "3,4,3", "--rank", "1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "suggestion"),
+    [
+        ([*TINY_CLI, "--stpes", "9"], "(did you mean '--steps'?)"),
+        ([*TINY_CLI, "--sampler", "sgdl"], "(did you mean 'sgld'?)"),
+        (["estimat"], "(did you mean 'estimate'?)"),
+    ],
+)  # fmt: skip
+def test_a_typo_on_the_command_line_gets_a_suggestion(capsys, args, suggestion) -> None:
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(suggestion) and "\n" not in err

@@ -19,6 +19,7 @@ import pytest
 
 from llc_explorer import dln_llc, estimate_llc, make_config, stream_llc
 from llc_explorer.chains import last
+from llc_explorer.diagnostics import loss_ceiling
 from llc_explorer.estimator import stream_batch
 from llc_explorer.registry import REGISTRY
 
@@ -85,6 +86,21 @@ def test_huge_step_size_diverges_without_raising():
         trace = result.loss_trace[chain]
         assert np.all(np.isnan(trace[step:]))
         assert np.all(np.isfinite(trace[: max(step - 1, 0)]))
+
+
+def test_a_finite_blow_up_is_a_divergence():
+    """Issue 27: at step size 1e-3 this DLN's losses grow by many orders of magnitude while
+    staying finite (the estimate read 3.98e13, "diverged 0 of 4"). Past the loss ceiling each
+    chain is frozen and recorded as diverged, and there is no estimate."""
+    result = estimate_llc([10, 20, 20, 10], 3, step_size=1e-3, steps=500)
+    ceiling = loss_ceiling(result.loss_at_teacher, result.config.nbeta, result.num_params)
+    assert len(result.diverged_chains) == 4 and math.isnan(result.llc_mean)
+    assert "at step size 0.001" in result.warnings[0] and "smaller step size" in result.warnings[0]
+    assert result.to_dict()["llc_mean"] is None
+    for chain, step in result.diverged_chains:
+        before = result.loss_trace[chain, :step]
+        assert np.all(np.isfinite(before)) and np.all(before <= ceiling)
+        assert np.all(np.isnan(result.loss_trace[chain, step:]))
 
 
 def test_diverged_chains_are_excluded_from_the_estimate():

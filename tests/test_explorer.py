@@ -17,13 +17,13 @@ from llc_explorer.chains import TRACES
 from llc_explorer.errors import ConfigError
 from llc_explorer.explorer.controls import Controls
 from llc_explorer.explorer.model import (
-    DEVICE_FRACTION,
     MAX_POINTS,
     MEMORY_LIMIT,
     PLOT_LIMIT,
     build_config,
     memory_limit,
 )
+from llc_explorer.memory import FRACTION
 from llc_explorer.registry import REGISTRY
 from llc_explorer.ui.formatting import significant
 
@@ -127,7 +127,7 @@ def test_huge_step_size_marks_every_chain_diverged_and_plots_no_nonfinite(
         ("widths", "10,x", "widths"),
         ("widths", ",", "widths"),
         ("batch_size", 5000, "batch_size"),
-        ("steps", 10**9, "MiB"),
+        ("steps", 10**9, "GiB, over the 2.0 GiB the explorer allows; most of it for steps"),
     ],
 )
 def test_invalid_settings_show_message_and_disable_run(
@@ -302,10 +302,10 @@ def test_teacher_setting_changes_the_exact_value_shown(explorer: Explorer) -> No
 def test_the_memory_limit_follows_an_accelerators_free_memory() -> None:
     assert memory_limit() == memory_limit(None) == MEMORY_LIMIT  # a CPU reports no stats
     h100 = {"bytes_limit": 80 * 2**30, "bytes_in_use": 10 * 2**30}
-    assert memory_limit(h100) == int(DEVICE_FRACTION * 70 * 2**30)
+    assert memory_limit(h100) == int(FRACTION * 70 * 2**30)
     values = {**Controls().values(), "widths": "1000,1000,1000,1000,1000,1000", "chains": 64}
-    with pytest.raises(ConfigError, match="over the explorer's limit of 2,048 MiB"):
-        build_config(values)  # 5e6 parameters x 64 chains: about 4.8 GiB
+    with pytest.raises(ConfigError, match=r"over the 2\.0 GiB the explorer allows"):
+        build_config(values)  # 5e6 parameters x 64 chains x (2 + 6) copies: about 9.5 GiB
     assert build_config(values, limit=memory_limit(h100)).chains == 64
 
 

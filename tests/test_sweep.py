@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from llc_explorer.errors import ConfigError
 from llc_explorer.report import write_report
 from llc_explorer.summary import format_step_table, summarize_rows
-from llc_explorer.sweep import lock_shard, make_spec, read_rows, shard
+from llc_explorer.sweep import lock_shard, make_spec, read_rows, run_sweep, shard, unlock_shard
 
 GRID = [
     "--widths", "4,3,4", "--widths", "3,2,3", "--rank", "1", "--samplers", "sgld,sghmc",
@@ -62,6 +63,7 @@ def test_resume_after_kill_leaves_every_row_exactly_once(tmp_path):
     assert len(ids) == len(set(ids)) == 12
     assert set(ids) == planned_ids()
     assert results.read_text().endswith("\n")
+    assert not list(out.glob("*.lock")), "a finished sweep removes its lock file"
     again = cli("sweep", *GRID, "--out", str(out))  # nothing left to do
     assert again.returncode == 0 and len(read_rows([out])) == 12
     row = read_rows([out])[0]
@@ -229,6 +231,31 @@ def test_a_second_sweep_on_the_same_shard_is_refused(tmp_path):
         assert not (out / "results-0-of-1.jsonl").exists()
     finally:
         os.close(fd)
+
+
+def test_a_lock_file_removed_under_a_holder_is_taken_afresh(tmp_path):
+    """A sweep that ends removes its lock file; the next one creates and locks a new file, and
+    a lock file removed while held (its holder ending) does not block a new sweep."""
+    first = lock_shard(tmp_path, 0, 1)
+    unlock_shard(first, tmp_path, 0, 1)
+    assert not (tmp_path / "results-0-of-1.lock").exists()
+    held = lock_shard(tmp_path, 0, 1)
+    (tmp_path / "results-0-of-1.lock").unlink()  # as if its holder had just ended
+    fresh = lock_shard(tmp_path, 0, 1)  # locks the new file, not the removed one
+    with pytest.raises(ConfigError, match="another sweep is writing shard 0/1"):
+        lock_shard(tmp_path, 0, 1)
+    os.close(held)
+    unlock_shard(fresh, tmp_path, 0, 1)
+
+
+def test_a_sweep_too_large_for_memory_is_refused_before_it_runs(tmp_path):
+    """Checked at plan time, per batch of step sizes: no row, no allocation."""
+    spec = make_spec(samplers=["sgld"], step_sizes=[1e-6, 1e-5], widths=[(4, 3, 4), (20_000,) * 4],
+                     rank=1, steps=150, n=1000, chains=2)  # fmt: skip
+    with pytest.raises(ConfigError, match=r"needs about [\d,.]+ GiB, over the"):
+        list(run_sweep(spec, tmp_path))
+    assert not (tmp_path / "results-0-of-1.jsonl").exists() or not read_rows([tmp_path])
+    assert not list(tmp_path.glob("*.lock"))
 
 
 def test_a_variant_sweep_sets_hyperparameters_and_keeps_its_own_rows(tmp_path):

@@ -18,6 +18,8 @@ import numpy as np
 from llc_explorer.architectures import Architecture, random_architectures
 from llc_explorer.config import LLCConfig, check_int, chunk_size_for, make_config
 from llc_explorer.errors import ConfigError
+from llc_explorer.memory import check_memory, memory_estimate
+from llc_explorer.memory import memory_limit as run_memory_limit
 from llc_explorer.truth import num_params
 
 CHUNK_FLOPS = 5e8
@@ -26,10 +28,6 @@ second (see ``PUSH_INTERVAL``) and Stop acts at once."""
 
 MEMORY_LIMIT = 2 * 2**30
 """Largest estimated memory (bytes) of a run the explorer starts on a CPU."""
-
-DEVICE_FRACTION = 0.8
-"""On an accelerator, the share of its free memory a run may use (the rest: XLA's workspace
-and what the compiled chunk keeps besides the estimate of :func:`memory_parts`)."""
 
 MAX_POINTS = 2000
 """Points per chain sent to the browser (give or take one): see :func:`kept_steps`."""
@@ -84,36 +82,16 @@ def architecture(
     return (input_width, *(hidden_width,) * hidden_layers, output_width)
 
 
-def memory_parts(config: LLCConfig) -> dict[str, int]:
-    """Bytes a run needs, roughly, by what sets them: the data (float32, ``n`` x (input +
-    output width)), the recorded losses, MALA acceptances and running estimate (4 + 4 + 8 + 8
-    bytes per chain-step, with a working copy) and the chain states (4 copies of the
-    parameters per chain)."""
-    return {
-        "n or the input/output widths": 4 * config.n * (config.widths[0] + config.widths[-1]),
-        "steps or chains": 24 * config.chains * config.steps,
-        "the widths or chains": 4 * 4 * config.chains * num_params(config.widths),
-    }
-
-
-def memory_estimate(config: LLCConfig) -> int:
-    """Bytes a run needs, roughly (the sum of :func:`memory_parts`)."""
-    return sum(memory_parts(config).values())
-
-
 def memory_limit(stats: Mapping[str, int] | str | None = "device") -> int:
-    """The largest estimated memory (bytes) of a run the explorer starts.
-
-    ``stats`` are a device's ``memory_stats()`` (``"device"``: those of JAX's first device).
-    An accelerator reports them: the limit is ``DEVICE_FRACTION`` of its free memory,
-    ``bytes_limit - bytes_in_use``. A CPU reports none (``None``): ``MEMORY_LIMIT``.
-    """
+    """The largest estimated memory (bytes) of a run the explorer starts: on an accelerator
+    (``stats`` are its ``memory_stats()``; ``"device"``: those of JAX's first device) the
+    limit of every run, :func:`llc_explorer.memory.memory_limit`; on a CPU, which reports
+    none (``None``), ``MEMORY_LIMIT``, so that the plots stay live."""
     if stats == "device":
         stats = jax.devices()[0].memory_stats()
     if not isinstance(stats, Mapping) or "bytes_limit" not in stats:
         return MEMORY_LIMIT
-    free = stats["bytes_limit"] - stats.get("bytes_in_use", 0)
-    return int(DEVICE_FRACTION * max(free, 0))
+    return run_memory_limit(stats)
 
 
 def parse_nbeta(text: str) -> float | None:
@@ -146,15 +124,7 @@ def build_config(values: Mapping[str, Any], limit: int | None = None) -> LLCConf
         num_params(config.widths), config.chains, config.batch_size, flops=CHUNK_FLOPS, smallest=8
     )
     config = dataclasses.replace(config, chunk_size=chunk)
-    parts = memory_parts(config)
-    needed = sum(parts.values())
-    limit = memory_limit() if limit is None else limit
-    if needed > limit:
-        largest = max(parts, key=parts.__getitem__)
-        raise ConfigError(
-            f"this run needs about {needed / 2**20:,.0f} MiB, over the explorer's limit of "
-            f"{limit / 2**20:,.0f} MiB; most of it for {largest}: lower those"
-        )
+    check_memory(config, memory_limit() if limit is None else limit, where="the explorer allows")
     return config
 
 
