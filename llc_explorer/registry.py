@@ -11,6 +11,7 @@ your own with :func:`register_sampler`; from then on it runs wherever the built-
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
@@ -52,13 +53,16 @@ class Hyperparameter(NamedTuple):
         ok = ok and (value > self.low if self.open_low else value >= self.low)
         ok = ok and (value < self.high if self.open_high else value <= self.high)
         if not ok:
-            left = "(" if self.open_low else "["
-            right = ")" if self.open_high else "]"
-            raise ConfigError(
-                f"{name} must be a finite number in {left}{self.low}, {self.high}{right}; "
-                f"got {value!r}"
-            )
+            raise ConfigError(f"{name} must be {self.describe()}; got {value!r}")
         return float(value)
+
+    def describe(self) -> str:
+        """The allowed range in words: ``a number above 0``, ``a number in [0, 1]``."""
+        low, high = (re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{x:g}") for x in (self.low, self.high))
+        if math.isinf(self.high):
+            return f"a number above {low}" if self.open_low else f"a number of at least {low}"
+        left, right = "(" if self.open_low else "[", ")" if self.open_high else "]"
+        return f"a number in {left}{low}, {high}{right}"
 
 
 POSITIVE = Hyperparameter(open_low=True)

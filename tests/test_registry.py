@@ -47,7 +47,7 @@ def test_the_readme_sampler_streams_and_validates(readme) -> None:
     settings = {"sampler": "psghmc", "steps": 400, "n": 1000, "chains": 2, "chunk_size": 100}
     results = list(lx.stream_llc([3, 4, 3], 1, **settings))
     assert len(results) > 1 and results[-1].done and not results[0].done
-    with pytest.raises(lx.ConfigError, match=r"friction must be a finite number in \(0, 1\]"):
+    with pytest.raises(lx.ConfigError, match=r"friction must be a number in \(0, 1\]"):
         lx.estimate_llc([3, 4, 3], 1, sampler="psghmc", friction=0.0)
     with pytest.raises(lx.ConfigError, match="needs a MALA acceptance"):
         lx.estimate_llc([3, 4, 3], 1, sampler="psghmc", step_size="auto")
@@ -90,7 +90,7 @@ def test_a_spec_must_cover_its_hyperparameters() -> None:
         lx.SamplerSpec("x", sampler, {"step_size": 1e-6}, good, ranges)
     with pytest.raises(ValueError, match="ranges must cover exactly"):
         lx.SamplerSpec("x", sampler, good, good, {})
-    with pytest.raises(ValueError, match="friction must be a finite number in"):
+    with pytest.raises(ValueError, match="friction must be a number in"):
         lx.SamplerSpec("x", sampler, {**good, "friction": 2.0}, good, ranges)
     with pytest.raises(ValueError, match="controls must be among"):
         lx.SamplerSpec("x", sampler, good, good, ranges, controls=("b2",))
