@@ -11,7 +11,7 @@ above it (above it SGLD chains ran away on small DLNs); at its end
 the sampling step size starts from the warm-up's divided by ``warmup_factor`` and adapts toward
 ``TARGET_ACCEPTANCE`` until the sampling window, for which it is frozen. After the ``k``-th
 chunk of a phase, with mean MALA acceptance ``a_k`` over its chains (:mod:`llc_explorer.mala`;
-a group whose chains all diverged counts as 0):
+a group whose chains all diverged keeps its step size):
 
     H_k = (1 - 1/(k + t0)) H_{k-1} + (delta - a_k) / (k + t0)
     log eps_k = mu - sqrt(k) / g * H_k,           mu = log eps_0
@@ -133,17 +133,20 @@ class DualAveraging:
 
     def update(self, acceptance: np.ndarray, done: int, chunk: int) -> np.ndarray:
         """Record the chunk that ended at step ``done`` with mean ``acceptance`` per group (NaN:
-        every chain diverged, counted as 0) and return the next chunk's step sizes."""
+        every chain diverged; that group's step size stays the one they diverged at) and
+        return the next chunk's step sizes."""
         if self.frozen:
             return self.step_size
-        acceptance = np.nan_to_num(np.asarray(acceptance, np.float64), nan=0.0)
+        acceptance = np.asarray(acceptance, np.float64)
+        dead = np.isnan(acceptance)  # no chain of the group left: its step size stays
         self.history.append((self.step_size, acceptance, done))
         self.k += 1
         k = self.k
-        self.h = (1 - 1 / (k + T0)) * self.h + (self.target - acceptance) / (k + T0)
+        h = (1 - 1 / (k + T0)) * self.h + (self.target - acceptance) / (k + T0)
         if self.ceiling:
-            self.h = np.maximum(self.h, 0.0)  # log eps = mu exactly where it would rise above
-        self.log_eps = self.mu - math.sqrt(k) / GAIN * self.h
+            h = np.maximum(h, 0.0)  # log eps = mu exactly where it would rise above
+        self.h = np.where(dead, self.h, h)
+        self.log_eps = np.where(dead, self.log_eps, self.mu - math.sqrt(k) / GAIN * self.h)
         self.frozen = done + chunk > self.horizon
         return self.step_size
 

@@ -129,6 +129,13 @@ def default_nbeta(n: int, beta0: float = 1.0) -> float:
     return n * beta0 / math.log(n)
 
 
+REFERENCE_NBETA = default_nbeta(100_000)
+"""The ``n*beta`` (8,686) at which the samplers' default step sizes were calibrated. Above
+it, an automatic step size starts from the default times ``REFERENCE_NBETA / n*beta``: the
+drift grows with ``n*beta``, so the same start would make the chains diverge in their first
+steps (a tiny DLN at ``n*beta = 1e6`` did), before the adaptation could act."""
+
+
 def chunk_size_for(
     num_params: int, chains: int, batch_size: int, *, flops: float = 2e9, smallest: int = 16
 ) -> int:
@@ -317,12 +324,13 @@ def make_config(
         raise not_one_of("prng", prng, PRNGS)
     if input_dist not in INPUT_DISTRIBUTIONS:
         raise not_one_of("input_dist", input_dist, INPUT_DISTRIBUTIONS)
+    nbeta = check_float("nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0, open_low=True)
+    if adapt_step_size:  # the adaptation starts from a default scaled to this n*beta
+        step_size *= min(1.0, REFERENCE_NBETA / nbeta)
     checked = {
         "step_size": step_size,
         "gamma": check_float("gamma", gamma, 0.0),
-        "nbeta": check_float(
-            "nbeta", default_nbeta(n) if nbeta is None else nbeta, 0.0, open_low=True
-        ),
+        "nbeta": nbeta,
         "noise": check_float("noise", noise, 0.0),
         "warmup_factor": check_float(
             "warmup_factor",

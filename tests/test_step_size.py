@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from llc_explorer import calibrate_step_size, estimate_llc
+from llc_explorer import calibrate_step_size, estimate_llc, make_config
 from llc_explorer.adaptation import (
     MIN_CHUNKS,
     WARMUP_ACCEPTANCE,
@@ -15,6 +15,7 @@ from llc_explorer.adaptation import (
     target_acceptance,
 )
 from llc_explorer.cli import main
+from llc_explorer.config import REFERENCE_NBETA
 from llc_explorer.registry import REGISTRY
 
 
@@ -38,6 +39,26 @@ def test_ceiling_holds_without_windup():
     for k in range(50, 53):
         adapt.update(np.array([0.2]), done=k, chunk=1)
     assert adapt.step_size[0] < 0.8e-6
+
+
+def test_a_group_whose_chains_all_diverged_keeps_its_step_size():
+    """Its acceptance is NaN: shrinking its step would only misreport the step they diverged
+    at, while the other group adapts as before."""
+    adapt = DualAveraging(np.array([1e-6, 1e-6]), 0.8, horizon=10**9)
+    for k in range(5):
+        adapt.update(np.array([np.nan, 0.2]), done=k, chunk=1)
+    assert adapt.step_size[0] == pytest.approx(1e-6) and adapt.step_size[1] < 1e-7
+
+
+def test_the_automatic_step_size_starts_smaller_at_a_large_nbeta():
+    """At n*beta = 1e6 the default start (2e-7) made every chain of this tiny DLN diverge
+    within 50 steps; scaled by 8,686 / 1e6 the adaptation takes over and none does."""
+    config = make_config([1, 4, 5, 3], 1, nbeta=1e6, step_size="auto")
+    default = make_config([1, 4, 5, 3], 1, step_size="auto").step_size
+    assert config.step_size == pytest.approx(default * REFERENCE_NBETA / 1e6)
+    result = estimate_llc([1, 4, 5, 3], 1, nbeta=1e6, n=1_000_000, steps=10_000)
+    assert not result.diverged_chains
+    assert result.llc_mean == pytest.approx(1.5, rel=0.3)  # +12% at n*beta 1e3 ... 1e6
 
 
 def test_adaptation_freezes_before_the_sampling_window():
