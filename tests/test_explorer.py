@@ -359,3 +359,18 @@ def test_the_defaults_on_a_fresh_1e3_benchmark_dln_land_within_5_percent() -> No
     assert explorer.run(block=True) and explorer.result.done
     assert explorer.result.step_size_source == "auto"
     assert abs(explorer.result.relative_error) < 0.05, explorer.result.relative_error
+
+
+def test_a_size_class_too_slow_or_too_large_here_is_greyed_out_with_its_reason() -> None:
+    """Issue 25: a class that cannot run well on this machine says so instead of running
+    badly. A million steps of a 1e5 DLN take days on any CPU; 30,000 take minutes."""
+    explorer = Explorer()
+    button = explorer.ui.size_classes["1e5"]
+    assert not button.disabled and "draw a random DLN" in button.tooltip
+    assert explorer.ui.size_classes["1e8"].disabled  # 1e8 parameters x 4 chains: over 2 GiB
+    assert "GiB, over the 2.0 GiB allowed" in explorer.ui.size_classes["1e8"].tooltip
+    explorer.controls["steps"].value = 1_000_000
+    assert button.disabled and "min per run here (4 chains x 1,000,000 steps)" in button.tooltip
+    assert "<b>1e5</b> greyed: about" in explorer.ui.size_note.value
+    explorer.controls["steps"].value = 30_000
+    assert not button.disabled and "1e5" not in explorer.ui.size_note.value

@@ -16,7 +16,7 @@ from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, stream_batch, stream_config
 from llc_explorer.explorer.controls import Controls
 from llc_explorer.explorer.exports import command_line, download_link, python_code, run_archive
-from llc_explorer.explorer.model import build_config, fits, random_dln, sweep_step_sizes
+from llc_explorer.explorer.model import build_config, random_dln, sweep_step_sizes, why_not
 from llc_explorer.explorer.views import (
     RunPlots,
     SweepPlot,
@@ -212,14 +212,22 @@ class Explorer(SamplingApp):
         self.ui.arch_seed.value = seed + 1
 
     def _update_size_classes(self) -> None:
-        """Grey out the size classes whose next draw is over the memory limit."""
+        """Grey out the size classes whose next draw cannot run well here (over the memory
+        limit, or too slow: :func:`why_not`), each with its reason in its tooltip and below."""
+        reasons = {}
         for label, button in self.ui.size_classes.items():
             try:
                 arch = random_dln(label, self.ui.arch_seed.value)
-            except ConfigError:
-                button.disabled = True
-                continue
-            button.disabled = self.config is not None and not fits(self.config, arch)
+                reason = why_not(self.config, arch) if self.config is not None else ""
+            except ConfigError as exc:
+                reason = str(exc)
+            button.disabled = bool(reason)
+            button.tooltip = reason or self.ui.size_class_tooltip(label)
+            if reason:
+                reasons[label] = reason
+        self.ui.size_note.value = "".join(
+            f"<div><b>{label}</b> greyed: {reason}</div>" for label, reason in reasons.items()
+        )
 
     def reset(self) -> None:
         """Stop and wait for the thread, restore the default settings and clear the plots."""

@@ -46,8 +46,8 @@ class Controls:
     ``auto`` (automatic step size) are the buttons, ``message`` the red validation message,
     ``readout`` the results panel, ``as_code`` shows ``code`` (the run as code), ``download``
     the link to the last run's file, ``size_classes`` the buttons that draw a random DLN of
-    each size class with ``arch_seed``, ``drawn`` says what was drawn,
-    ``sweep_samplers`` and ``sweep_steps`` the sweep's settings, ``settings_panel`` and
+    each size class with ``arch_seed`` (``size_note`` says why one is greyed out), ``drawn``
+    says what was drawn, ``sweep_samplers`` and ``sweep_steps`` the sweep's settings, ``settings_panel`` and
     ``sweep_panel`` their layouts.
     """
 
@@ -107,11 +107,12 @@ class Controls:
         self.size_classes = {
             f"{size:.0e}".replace("+0", ""): widgets.Button(
                 description=f"{size:.0e}".replace("+0", ""),
-                tooltip=f"draw a random DLN of about {size:,.0f} parameters, as the sweep does",
+                tooltip=self.size_class_tooltip(f"{size:.0e}".replace("+0", "")),
                 layout=widgets.Layout(width="48px"),
             )
             for size in SIZE_CLASSES
         }
+        self.size_note = widgets.HTML(layout=wide())
         self.arch_seed = int_text("architecture seed", 0)
         self.drawn = widgets.HTML(layout=wide())
         self.sweep_samplers = widgets.SelectMultiple(
@@ -126,6 +127,7 @@ class Controls:
                 *(w[name] for name in (*ARCHITECTURE, "widths", "rank", "teacher")),
                 section("random benchmark DLN of size class:"),
                 widgets.HBox(list(self.size_classes.values())),
+                self.size_note,
                 self.arch_seed,
                 self.drawn,
                 section("<b>Sampler</b>"),
@@ -174,6 +176,11 @@ class Controls:
         box.tooltip = AUTO_TOOLTIP if not box.disabled else f"{sampler} cannot adapt: {NO_AUTO}"
         for name in ("step_size", "step_size_slider"):
             self.widgets[name].disabled = self.adapting()
+
+    @staticmethod
+    def size_class_tooltip(label: str) -> str:
+        """What a size-class button does (when it is not greyed out)."""
+        return f"draw a random DLN of about {float(label):,.0f} parameters, as the sweep does"
 
     def values(self) -> dict[str, Any]:
         """Every setting's current value by name: the chosen sampler's own hyperparameters

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,19 @@ second (see ``PUSH_INTERVAL``) and Stop acts at once."""
 
 MEMORY_LIMIT = 2 * 2**30
 """Largest estimated memory (bytes) of a run the explorer starts on a CPU."""
+
+CPU_FLOPS = 2.5e10
+"""Flops per second per CPU core a run sustains: ``benchmarks/throughput.py`` measured
+2,771 chain-steps/s at d = 40,000 on 2 cores (6.6e10 flop/s), less the overheads of small
+networks."""
+
+ACCELERATOR_FLOPS = 5e12
+"""Flops per second a run sustains on a GPU, conservatively (an H200 ran the 1e8 DLN at 547
+chain-steps/s with batch 100: 3.3e13)."""
+
+MAX_RUN_SECONDS = 600
+"""A size class whose run would take longer than this here is greyed out: a live view of a
+run of more than 10 minutes is not what the explorer is for (the CLI and the sweep are)."""
 
 MAX_POINTS = 2000
 """Points per chain sent to the browser (give or take one): see :func:`kept_steps`."""
@@ -136,10 +150,34 @@ def random_dln(size_class: str, seed: int) -> Architecture:
     return random_architectures(size_class, 1, seed=seed)[0]
 
 
-def fits(config: LLCConfig, architecture: Architecture) -> bool:
-    """Whether ``config``'s run on ``architecture`` stays under :func:`memory_limit`."""
+def flop_rate(platform: str | None = None) -> float:
+    """Flops per second a run sustains here, roughly: ``CPU_FLOPS`` per core on a CPU (JAX's
+    default platform unless ``platform`` says), else ``ACCELERATOR_FLOPS``."""
+    platform = platform or jax.default_backend()
+    return CPU_FLOPS * (os.cpu_count() or 1) if platform == "cpu" else ACCELERATOR_FLOPS
+
+
+def run_seconds(config: LLCConfig, platform: str | None = None) -> float:
+    """Seconds ``config``'s run takes here, roughly: ``6 * batch * d`` flops per chain-step
+    (forward and backward passes of a minibatch) at :func:`flop_rate`."""
+    flops = 6 * config.batch_size * num_params(config.widths) * config.chains * config.steps
+    return flops / flop_rate(platform)
+
+
+def why_not(config: LLCConfig, architecture: Architecture, platform: str | None = None) -> str:
+    """Why ``config``'s run on ``architecture`` cannot run well here (``""`` when it can): over
+    :func:`memory_limit`, or longer than ``MAX_RUN_SECONDS`` by :func:`run_seconds`."""
     trial = dataclasses.replace(config, widths=architecture.widths, rank=architecture.rank)
-    return memory_estimate(trial) <= memory_limit()
+    needed, limit = memory_estimate(trial), memory_limit()
+    if needed > limit:
+        return f"needs about {needed / 2**30:,.1f} GiB, over the {limit / 2**30:,.1f} GiB allowed"
+    seconds = run_seconds(trial, platform)
+    if seconds > MAX_RUN_SECONDS:
+        return (
+            f"about {seconds / 60:,.0f} min per run here ({trial.chains} chains x "
+            f"{trial.steps:,} steps), over the {MAX_RUN_SECONDS / 60:.0f} min the explorer allows"
+        )
+    return ""
 
 
 def kept_steps(steps: int) -> np.ndarray:
