@@ -8,14 +8,16 @@ Draws each size class's DLNs with :func:`llc_explorer.architectures.random_archi
 ``--arch-seed``, runs ``estimate_llc`` at its defaults (plus any ``--set name=value``) on each,
 appends one JSON row per run to ``OUT/runs.jsonl`` (resumable: a run already there is
 skipped), and prints per class: median and worst absolute error, how often the 95% interval
-covers the exact value, diverged chains, runs with warnings, and wall seconds per estimate
-(median / max, compilation included; the machine may be shared).
+covers the exact value, diverged chains, runs with warnings, wall seconds per estimate
+(median / max, compilation included; the machine may be shared), and the largest loss excess
+of any run (:func:`peak_excess`), against the blow-up rule's 1e4.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -40,12 +42,20 @@ def value(text: str) -> float | str:
         return text
 
 
+def peak_excess(result) -> float:
+    """The run's largest minibatch loss over the chains and steps, as the excess over the
+    teacher's loss in units of ``L_n(w*) + d / (n*beta)``: the blow-up rule
+    (:func:`llc_explorer.diagnostics.loss_ceiling`) freezes a chain past ``BLOWUP`` of them."""
+    scale = result.loss_at_teacher + result.num_params / result.config.nbeta
+    return float((np.nanmax(result.loss_trace) - result.loss_at_teacher) / scale)
+
+
 def table(rows: list[dict]) -> str:
     """The per-class summary in Markdown."""
     lines = [
         "| class | DLNs | median abs error | worst | errors | interval covers | diverged chains "
-        "| runs with warnings | wall s median / max |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| runs with warnings | wall s median / max | peak loss excess |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for size in dict.fromkeys(r["class"] for r in rows):
         mine = [r for r in rows if r["class"] == size]
@@ -57,7 +67,8 @@ def table(rows: list[dict]) -> str:
             f"| {size} | {len(mine)} | {np.median(np.abs(errors)):.1%} | "
             f"{np.abs(errors).max():.1%} | {listed} | {covers} of {len(mine)} | "
             f"{sum(r['diverged'] for r in mine)} | {sum(bool(r['warnings']) for r in mine)} | "
-            f"{np.median(walls):.0f} / {walls.max():.0f} |"
+            f"{np.median(walls):.0f} / {walls.max():.0f} | "
+            f"{max(r.get('peak_excess', math.nan) for r in mine):.3g} |"
         )
     return "\n".join(lines)
 
@@ -74,11 +85,11 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / "runs.jsonl"
     rows = [json.loads(line) for line in path.open()] if path.exists() else []
-    done = {(r["class"], r["index"], json.dumps(r["settings"])) for r in rows}
+    done = {(r["arch_seed"], r["class"], r["index"], json.dumps(r["settings"])) for r in rows}
     for spec in args.classes:
         size, count = spec.split("=")
         for index, arch in enumerate(draw(size, int(count), args.arch_seed)):
-            if (size, index, json.dumps(settings)) in done:
+            if (args.arch_seed, size, index, json.dumps(settings)) in done:
                 continue
             began = time.perf_counter()
             result = estimate_llc(arch.widths, arch.rank, **settings)
@@ -86,14 +97,16 @@ def main() -> None:
                 "class": size, "index": index, "arch_seed": args.arch_seed,
                 "widths": list(arch.widths), "rank": arch.rank, "settings": settings,
                 "seconds": time.perf_counter() - began, **result.to_dict(),
-                "diverged": len(result.diverged_chains),
+                "diverged": len(result.diverged_chains), "peak_excess": peak_excess(result),
             }  # fmt: skip
             rows.append(row)
             with path.open("a") as f:
                 f.write(json.dumps(row) + "\n")
             print(f"{size} {arch.widths} r{arch.rank}: {result.relative_error:+.1%} "
                   f"({row['seconds']:.0f} s)", flush=True)  # fmt: skip
-    print(table([r for r in rows if r["settings"] == settings]))
+    print(
+        table([r for r in rows if r["settings"] == settings and r["arch_seed"] == args.arch_seed])
+    )
 
 
 if __name__ == "__main__":

@@ -47,8 +47,8 @@ class Controls:
     ``readout`` the results panel, ``as_code`` shows ``code`` (the run as code), ``download``
     the link to the last run's file, ``size_classes`` the buttons that draw a random DLN of
     each size class with ``arch_seed`` (``size_note`` says why one is greyed out), ``drawn``
-    says what was drawn, ``sweep_samplers`` and ``sweep_steps`` the sweep's settings, ``settings_panel`` and
-    ``sweep_panel`` their layouts.
+    says what was drawn, ``sweep_samplers`` and ``sweep_steps`` the sweep's settings,
+    ``settings_panel`` and ``sweep_panel`` their layouts.
     """
 
     def __init__(self) -> None:
