@@ -9,6 +9,7 @@ flight; a half-written last line (a kill inside ``write``) is cut off before app
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -249,7 +250,9 @@ def append_row(path: Path, row: dict[str, Any]) -> None:
     line = (json.dumps(clean, allow_nan=False) + "\n").encode()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line)
+        rest = memoryview(line)
+        while rest:  # a short write (a full disk) is finished, or fails with the reason
+            rest = rest[os.write(fd, rest) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -292,6 +295,13 @@ def pending(spec: SweepSpec, out: Path, index: int = 0, count: int = 1) -> list[
     """This shard's runs that have no row in ``out`` yet."""
     done = {row["id"] for row in read_rows([out])} if out.exists() else set()
     return [run for run in shard(spec.runs(), index, count) if run.run_id not in done]
+
+
+def unwritable(out: Path, exc: OSError) -> ConfigError:
+    """The error for a results folder that cannot be written."""
+    full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    hint = "free some space or choose another --out" if full else "choose another --out"
+    return ConfigError(f"cannot write the results in {out}: {exc.strerror or exc}; {hint}")
 
 
 def lock_path(out: Path, index: int, count: int) -> Path:
@@ -338,13 +348,22 @@ def run_sweep(
     """Run this shard's pending runs, appending each row as it finishes and yielding it.
 
     Runs that differ only in step size go together as one vmapped batch (:func:`run_group`).
+    A folder that cannot be written (read-only, or full) is a ``ConfigError`` naming it, before
+    the first run where it can be told then; the rows written before stay.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    lock = lock_shard(out, index, count)
     path = results_path(out, index, count)
-    repair_tail(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        lock = lock_shard(out, index, count)
+    except OSError as exc:
+        raise unwritable(out, exc) from None
     groups: dict[Run, list[Run]] = {}
     try:
+        try:
+            repair_tail(path)
+            os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+        except OSError as exc:
+            raise unwritable(out, exc) from None
         for run in pending(spec, out, index, count):
             groups.setdefault(replace(run, step_size=0.0), []).append(run)
         for runs in groups.values():  # every batch's memory, before the first one runs
@@ -352,7 +371,10 @@ def run_sweep(
             check_memory(replace(first, chains=first.chains * len(runs)))
         for runs in groups.values():
             for row in run_group(runs):
-                append_row(path, row)
+                try:
+                    append_row(path, row)
+                except OSError as exc:
+                    raise unwritable(out, exc) from None
                 yield row
     finally:
         unlock_shard(lock, out, index, count)

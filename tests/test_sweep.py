@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -292,3 +293,38 @@ def test_run_ids_without_hyperparameters_are_those_of_earlier_sweeps():
     )  # fmt: skip
     assert {row["id"] for row in stored} <= {run.run_id for run in spec.runs()}
     assert "hyper" not in first
+
+
+SMALL_SWEEP = ["sweep", "--widths", "4,3,4", "--rank", "1", "--samplers", "sgld", "--steps",
+               "150", "--n", "1000", "--chains", "2"]  # fmt: skip
+
+
+def test_a_sweep_into_a_folder_it_cannot_write_exits_2_before_it_runs():
+    """/sys refuses new entries even to root (a chmod-ed folder would not stop a root CI)."""
+    done = cli(*SMALL_SWEEP, "--step-sizes", "1e-5", "--out", "/sys/llc-explorer-results")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "llc-explorer: error: cannot write the results in /sys/llc-explorer-results: "
+        "Operation not permitted; choose another --out"
+    )
+
+
+def test_a_sweep_into_a_full_disk_stops_with_one_line_and_loses_no_complete_row(tmp_path):
+    """``ulimit -f 1`` caps the results file at 1 KiB as a full disk would: the second of the
+    batch's three rows overruns it. The sweep exits 2 naming the folder; a rerun with room finishes the grid, each row
+    once, the cut row repaired."""
+    out = tmp_path / "out"
+    grid = [*SMALL_SWEEP, "--step-sizes", "1e-6,1e-5,1e-4", "--out", str(out)]
+    capped = subprocess.run(
+        ["bash", "-c", f"ulimit -f 1; {shlex.join([sys.executable, '-m', 'llc_explorer', *grid])}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert capped.returncode == 2, capped.stderr
+    assert "cannot write the results in" in capped.stderr and "free some space" in capped.stderr
+    kept = read_rows([out])  # complete rows only
+    assert len(kept) == 1  # ~640 bytes a row: the first fits in 1 KiB, the second is cut
+    done = cli(*grid)
+    assert done.returncode == 0, done.stderr
+    rows = read_rows([out])
+    assert sorted(r["step_size"] for r in rows) == [1e-6, 1e-5, 1e-4]
+    assert [r["id"] for r in kept] == [r["id"] for r in rows[: len(kept)]]
