@@ -311,8 +311,8 @@ def test_a_sweep_into_a_folder_it_cannot_write_exits_2_before_it_runs():
 
 def test_a_sweep_into_a_full_disk_stops_with_one_line_and_loses_no_complete_row(tmp_path):
     """``ulimit -f 1`` caps the results file at 1 KiB as a full disk would: the second of the
-    batch's three rows overruns it. The sweep exits 2 naming the folder; a rerun with room finishes the grid, each row
-    once, the cut row repaired."""
+    batch's three rows overruns it. The sweep exits 2 naming the folder; a rerun with room
+    finishes the grid, each row once, the cut row repaired."""
     out = tmp_path / "out"
     grid = [*SMALL_SWEEP, "--step-sizes", "1e-6,1e-5,1e-4", "--out", str(out)]
     capped = subprocess.run(
