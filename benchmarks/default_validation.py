@@ -59,13 +59,21 @@ def table(rows: list[dict]) -> str:
     ]
     for size in dict.fromkeys(r["class"] for r in rows):
         mine = [r for r in rows if r["class"] == size]
-        errors = np.array([r["relative_error"] for r in mine])
-        covers = sum(r["llc_ci95"][0] <= r["true_llc"] <= r["llc_ci95"][1] for r in mine)
+        errors = np.array(
+            [np.nan if r["relative_error"] is None else r["relative_error"] for r in mine]
+        )
+        covers = sum(  # a run whose chains all diverged has no interval (null): not covered
+            None not in r["llc_ci95"] and r["llc_ci95"][0] <= r["true_llc"] <= r["llc_ci95"][1]
+            for r in mine
+        )
         walls = np.array([r["seconds"] for r in mine])
-        listed = ", ".join(f"{100 * e:+.1f}" for e in sorted(errors))
-        lines.append(
-            f"| {size} | {len(mine)} | {np.median(np.abs(errors)):.1%} | "
-            f"{np.abs(errors).max():.1%} | {listed} | {covers} of {len(mine)} | "
+        listed = ", ".join(  # a run with no estimate (every chain diverged) last
+            [f"{100 * e:+.1f}" for e in sorted(errors[~np.isnan(errors)])]
+            + ["none"] * int(np.isnan(errors).sum())
+        )
+        lines.append(  # median and worst over the runs that have an estimate
+            f"| {size} | {len(mine)} | {np.nanmedian(np.abs(errors)):.1%} | "
+            f"{np.nanmax(np.abs(errors)):.1%} | {listed} | {covers} of {len(mine)} | "
             f"{sum(r['diverged'] for r in mine)} | {sum(bool(r['warnings']) for r in mine)} | "
             f"{np.median(walls):.0f} / {walls.max():.0f} | "
             f"{max(r.get('peak_excess', math.nan) for r in mine):.3g} |"

@@ -10,6 +10,7 @@ problem.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import re
@@ -23,7 +24,8 @@ from typing import Any
 from tqdm import tqdm
 
 from llc_explorer.cache import enable_compilation_cache
-from llc_explorer.config import MAX_STEPS, PRECISION, TINY_PARAMS, WARMUP_FACTOR
+from llc_explorer.config import TINY_PARAMS, WARMUP_FACTOR, make_config
+from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.dln import TEACHERS
 from llc_explorer.errors import ConfigError, did_you_mean
@@ -131,9 +133,29 @@ def flag_arg(text: str) -> bool:
     return value
 
 
+def setting_defaults() -> dict[str, Any]:
+    """The defaults of ``make_config``'s settings, where it declares one (not ``None``)."""
+    parameters = inspect.signature(make_config).parameters.items()
+    return {name: p.default for name, p in parameters if p.default not in (None, p.empty)}
+
+
+def shown(name: str, text: str) -> str:
+    """``text`` with the default of the setting ``name``, as ``make_config`` declares it."""
+    return f"{text} (default {plain(setting_defaults()[name])})"
+
+
+def plain(value: Any) -> str:
+    """A default as typed on the command line: ``on``/``off``, ``30,000``, ``0.999``."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def hyperparameter_help(name: str) -> str:
     """Which registered samplers use ``name``, with their defaults."""
-    users = [f"{s.name} {s.defaults[name]}" for s in REGISTRY.values() if name in s.ranges]
+    users = [f"{s.name} {plain(s.defaults[name])}" for s in REGISTRY.values() if name in s.ranges]
     return f"sampler hyperparameter (default: {', '.join(users)})"
 
 
@@ -167,57 +189,62 @@ def build_parser() -> Parser:
     est.add_argument("--widths", type=int_list, required=True, help="input to output: 10,20,20,10")
     est.add_argument("--rank", type=int, required=True, help="rank of the teacher's product")
     est.add_argument(
-        "--teacher", choices=list(TEACHERS), default="minimal", help="construction of w*"
+        "--teacher", choices=list(TEACHERS), help=shown("teacher", "construction of w*")
     )
-    est.add_argument(
-        "--sampler", choices=sampler_names(), default="rmsprop_sgld", help="SGMCMC sampler"
-    )
+    est.add_argument("--sampler", choices=sampler_names(), help=shown("sampler", "SGMCMC sampler"))
     est.add_argument(
         "--step-size",
         type=step_size_arg,
         help="eps, or auto (the default for sgld and rmsprop_sgld; the other samplers default "
         "to their fixed step size)",
     )
-    est.add_argument("--gamma", type=float, default=1.0, help="localisation strength")
+    est.add_argument("--gamma", type=float, help=shown("gamma", "localisation strength"))
     est.add_argument("--nbeta", type=float, help="n*beta (default n / log n)")
-    est.add_argument("--n", type=int, default=100_000, help="dataset size")
-    est.add_argument("--batch-size", type=int, default=100, help="minibatch size")
-    est.add_argument("--chains", type=int, default=4, help="independent chains")
+    est.add_argument("--n", type=int, help=shown("n", "dataset size"))
+    est.add_argument("--batch-size", type=int, help=shown("batch_size", "minibatch size"))
+    est.add_argument("--chains", type=int, help=shown("chains", "independent chains"))
     est.add_argument(
         "--steps",
         type=steps_arg,
-        default=30_000,
-        help="steps per chain, or auto: run until the estimate is precise (see --precision) "
-        "and the convergence checks pass, at most --max-steps (default 30000)",
+        help=shown(
+            "steps",
+            "steps per chain, or auto: run until the estimate is precise (see --precision) "
+            "and the convergence checks pass, at most --max-steps",
+        ),
     )
     est.add_argument(
-        "--max-steps", type=int, help=f"with --steps auto: the budget in steps ({MAX_STEPS})"
+        "--max-steps", type=int, help=shown("max_steps", "with --steps auto: the budget in steps")
     )
     est.add_argument(
         "--precision",
         type=float,
-        help="with --steps auto: the Monte Carlo half-width of the 95%% interval to reach, "
-        f"relative to the estimate ({PRECISION:g})",
+        help=shown(
+            "precision",
+            "with --steps auto: the Monte Carlo half-width of the 95%% interval to reach, "
+            "relative to the estimate",
+        ),
     )
     est.add_argument(
         "--max-seconds", type=float, help="with --steps auto: a budget in seconds (none)"
     )
-    est.add_argument("--burn-in", type=float, default=0.9, help="fraction of steps discarded")
+    est.add_argument("--burn-in", type=float, help=shown("burn_in", "fraction of steps discarded"))
     est.add_argument(
         "--warmup-factor",
         type=float,
         help=f"step-size multiplier for the burn-in's first part ({WARMUP_FACTOR:g}; 1 below "
         f"{TINY_PARAMS} parameters)",
     )
-    est.add_argument("--seed", type=int, default=0, help="seed of data, teacher and chains")
-    est.add_argument("--noise", type=float, default=0.0, help="target noise sigma")
+    est.add_argument("--seed", type=int, help=shown("seed", "seed of data, teacher and chains"))
+    est.add_argument("--noise", type=float, help=shown("noise", "target noise sigma"))
     est.add_argument(
-        "--input-dist", choices=["normal", "uniform"], default="normal", help="inputs x"
+        "--input-dist", choices=INPUT_DISTRIBUTIONS, help=shown("input_dist", "inputs x")
     )
     est.add_argument(
-        "--prng", choices=list(PRNGS), default="fast", help="the chains' noise generator"
+        "--prng", choices=list(PRNGS), help=shown("prng", "the chains' noise generator")
     )
-    est.add_argument("--chunk-size", type=int, help="steps per compiled chunk")
+    est.add_argument(
+        "--chunk-size", type=int, help="steps per compiled chunk (default: from the network size)"
+    )
     add_hyperparameter_flags(est)
     est.add_argument("--json", action="store_true", help="print one JSON object")
     add_sweep_commands(commands)

@@ -149,3 +149,19 @@ def test_a_bare_call_prints_usage_and_a_version_flag_exists():
     version = cli("--version")
     assert version.returncode == 0
     assert version.stdout.strip() == f"llc-explorer {metadata.version('llc_explorer')}"
+
+
+def test_estimate_help_shows_every_default_from_where_it_is_declared():
+    """Issue 27: --steps, --chains, --n, --burn-in, --gamma ... showed no default. Each now
+    comes from make_config's signature, the one place it is declared."""
+    from llc_explorer.cli import build_parser, plain, setting_defaults
+
+    parser = build_parser()
+    estimate = next(a for a in parser._actions if a.dest == "command").choices["estimate"]
+    helps = {action.dest: action.help for action in estimate._actions}
+    defaults = setting_defaults()
+    assert {"steps", "chains", "n", "burn_in", "gamma", "sampler"} <= set(defaults)
+    for name, value in defaults.items():
+        assert f"(default {plain(value)})" in helps[name], name
+    assert "(default 30,000)" in helps["steps"] and "rmsprop_sgld on" in helps["bias_correction"]
+    assert all(action.default is None for action in estimate._actions if action.dest in defaults)

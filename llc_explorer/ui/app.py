@@ -62,14 +62,19 @@ class SamplingApp:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the sampling thread to end, applying its frames meanwhile (main thread
-        only); returns whether it has ended."""
+        only); returns whether it has ended. An interrupt (Ctrl-C, or the kernel's) while
+        waiting stops the run before it propagates: no thread is left sampling."""
         deadline = None if timeout is None else time.perf_counter() + timeout
-        while self.running:
-            left = 0.05 if deadline is None else min(0.05, deadline - time.perf_counter())
-            if left <= 0:
-                break
-            self._worker.wait(left)
-            self.flush()
+        try:
+            while self.running:
+                left = 0.05 if deadline is None else min(0.05, deadline - time.perf_counter())
+                if left <= 0:
+                    break
+                self._worker.wait(left)
+                self.flush()
+        except KeyboardInterrupt:
+            self._halt()
+            raise
         self.flush()
         return not self.running
 
