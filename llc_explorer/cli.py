@@ -24,7 +24,7 @@ from typing import Any
 from tqdm import tqdm
 
 from llc_explorer.cache import enable_compilation_cache
-from llc_explorer.config import TINY_PARAMS, WARMUP_FACTOR, make_config
+from llc_explorer.config import STEPS, TINY_PARAMS, TINY_STEPS, WARMUP_FACTOR, make_config
 from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.diagnostics import SYSTEMATIC
 from llc_explorer.dln import TEACHERS
@@ -206,11 +206,9 @@ def build_parser() -> Parser:
     est.add_argument(
         "--steps",
         type=steps_arg,
-        help=shown(
-            "steps",
-            "steps per chain, or auto: run until the estimate is precise (see --precision) "
-            "and the convergence checks pass, at most --max-steps",
-        ),
+        help="steps per chain, or auto: run until the estimate is precise (see --precision) "
+        f"and the convergence checks pass, at most --max-steps (default {STEPS:,}; "
+        f"{TINY_STEPS:,} below {TINY_PARAMS} parameters)",
     )
     est.add_argument(
         "--max-steps", type=int, help=shown("max_steps", "with --steps auto: the budget in steps")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from llc_explorer.adaptation import require_acceptance
+from llc_explorer.adaptation import TINY_PARAMS, require_acceptance
 from llc_explorer.data import INPUT_DISTRIBUTIONS
 from llc_explorer.dln import check_teacher
 from llc_explorer.errors import ConfigError, did_you_mean, not_one_of
@@ -38,8 +38,18 @@ stretch of the burn-in, at the real step size, lets them settle (docs/ACCURACY.m
 of fewer than ``TINY_PARAMS`` parameters default to no warm-up boost (factor 1:
 :func:`default_warmup_factor`)."""
 
-TINY_PARAMS = 100
-"""Below this many parameters the warm-up runs at the sampling step size (factor 1)."""
+STEPS = 30_000
+"""Steps per chain of a run (of ``TINY_STEPS`` on a network below ``TINY_PARAMS``)."""
+
+TINY_STEPS = 60_000
+"""Steps per chain on a network below ``TINY_PARAMS`` parameters, whose sampling step (aimed at
+``adaptation.TINY_TARGET``) is smaller: the chains need the longer run to leave ``w*``, and it
+costs 5 to 8 s (docs/ACCURACY.md, section 0.6)."""
+
+
+def default_steps(num_params: int) -> int:
+    """``STEPS``, or ``TINY_STEPS`` below ``TINY_PARAMS`` parameters."""
+    return TINY_STEPS if num_params < TINY_PARAMS else STEPS
 
 
 def default_warmup_factor(num_params: int) -> float:
@@ -269,7 +279,7 @@ def make_config(
     n: int = 100_000,
     batch_size: int = 100,
     chains: int = 4,
-    steps: int | str = 30_000,
+    steps: int | str | None = None,
     max_steps: int = MAX_STEPS,
     precision: float = PRECISION,
     max_seconds: float | None = None,
@@ -311,6 +321,8 @@ def make_config(
     )
     n = check_int("n", n, 2)
     batch_size = check_int("batch_size", batch_size, 1, n)
+    if steps is None:
+        steps = default_steps(num_params(widths))
     auto_length = steps == "auto"
     if auto_length:
         steps = check_int("max_steps", max_steps, MIN_AUTO_STEPS)
