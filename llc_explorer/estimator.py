@@ -24,6 +24,7 @@ import numpy as np
 
 from llc_explorer import run_length
 from llc_explorer.adaptation import (
+    TINY_PARAMS,
     StepSchedule,
     StepSizeCalibration,
     run_chunk_size,
@@ -43,7 +44,9 @@ from llc_explorer.config import (
 )
 from llc_explorer.diagnostics import (
     ABOVE_MAXIMUM,
+    MALA_MAX,
     SYSTEMATIC,
+    TINY_MALA_MAX,
     Diagnostics,
     convergence_warnings,
     diagnose,
@@ -217,7 +220,10 @@ class LLCResult:
                 f"converged (Monte Carlo half-width {self.criteria['half_width']:.1%} against "
                 f"the target {100 * self.config.precision:.3g}%, or a check below); raise max_steps"
             )
-        return out + convergence_warnings(self.diagnostics)
+        tiny = self.num_params < TINY_PARAMS
+        return out + convergence_warnings(
+            self.diagnostics, mala_max=TINY_MALA_MAX if tiny else MALA_MAX
+        )
 
     @property
     def step_size_source(self) -> str:
