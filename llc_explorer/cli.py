@@ -10,6 +10,7 @@ problem.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import json
 import os
@@ -144,8 +145,20 @@ def shown(name: str, text: str) -> str:
     return f"{text} (default {plain(setting_defaults()[name])})"
 
 
+def sweep_shown(name: str, text: str) -> str:
+    """``text`` with the default of the sweep setting ``name``, as :class:`SweepSpec` (or, for
+    the architecture draw, ``make_spec``) declares it."""
+    fields = {field.name: field.default for field in dataclasses.fields(SweepSpec)}
+    value = (
+        fields[name] if name in fields else inspect.signature(make_spec).parameters[name].default
+    )
+    return f"{text} (default {plain(value)})"
+
+
 def plain(value: Any) -> str:
-    """A default as typed on the command line: ``on``/``off``, ``30,000``, ``0.999``."""
+    """A default as typed on the command line: ``on``/``off``, ``30,000``, ``0.999``, ``0,1``."""
+    if isinstance(value, tuple):
+        return ",".join(plain(v) for v in value)
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, int):
@@ -256,22 +269,28 @@ def add_sweep_commands(commands: Any) -> None:
     sweep.add_argument("--widths", type=int_list, action="append", help="repeatable")
     sweep.add_argument("--rank", type=int, help="product rank for listed --widths")
     sweep.add_argument("--size-class", help="draw architectures of this size (1e3 ... 1e8)")
-    sweep.add_argument("--archs", type=int, help="how many architectures to draw (10)")
-    sweep.add_argument("--arch-seed", type=int, help="seed of the architecture draw (0)")
+    sweep.add_argument(
+        "--archs", type=int, help=sweep_shown("archs", "how many architectures to draw")
+    )
+    sweep.add_argument(
+        "--arch-seed", type=int, help=sweep_shown("arch_seed", "seed of the architecture draw")
+    )
     sweep.add_argument(
         "--samplers", type=lambda t: t.split(","), help="comma-separated (default: all)"
     )
     sweep.add_argument("--step-sizes", type=float_list, help="comma-separated step sizes")
-    sweep.add_argument("--seeds", type=int_list, help="comma-separated seeds (0)")
+    sweep.add_argument("--seeds", type=int_list, help=sweep_shown("seeds", "comma-separated seeds"))
     for flag, kind, text in (
-        ("--steps", int, "steps per chain (10000)"), ("--chains", int, "chains per run (4)"),
-        ("--n", int, "dataset size (100000)"), ("--batch-size", int, "minibatch size (100)"),
-        ("--burn-in", float, "fraction of steps discarded (0.9)"),
-        ("--gamma", float, "localisation strength (1)"),
-        ("--warmup-factor", float, f"step-size multiplier in the warm-up ({WARMUP_FACTOR:g})"),
+        ("--steps", int, "steps per chain"), ("--chains", int, "chains per run"),
+        ("--n", int, "dataset size"), ("--batch-size", int, "minibatch size"),
+        ("--burn-in", float, "fraction of steps discarded"),
+        ("--gamma", float, "localisation strength"),
+        ("--warmup-factor", float, "step-size multiplier in the warm-up"),
     ):  # fmt: skip
-        sweep.add_argument(flag, type=kind, help=text)
-    sweep.add_argument("--teacher", choices=list(TEACHERS), help="construction of w* (minimal)")
+        sweep.add_argument(flag, type=kind, help=sweep_shown(flag[2:].replace("-", "_"), text))
+    sweep.add_argument(
+        "--teacher", choices=list(TEACHERS), help=sweep_shown("teacher", "construction of w*")
+    )
     add_hyperparameter_flags(sweep)
     sweep.add_argument("--out", type=Path, required=True, help="results folder")
     sweep.add_argument(
@@ -385,7 +404,9 @@ def sweep_spec_of(args: argparse.Namespace) -> SweepSpec:
     settings = load_toml(args.config) if args.config else {}
     unknown = sorted(set(settings) - set(SWEEP_FLAGS) - set(all_hyperparameters()))
     if unknown:
-        raise ConfigError(f"unknown sweep setting(s) in {args.config}: {', '.join(unknown)}")
+        known = [*SWEEP_FLAGS, *all_hyperparameters()]
+        names = ", ".join(f"{name}{did_you_mean(name, known)}" for name in unknown)
+        raise ConfigError(f"unknown sweep setting(s) in {args.config}: {names}")
     given = vars(args)
     settings.update({k: v for k, v in given.items() if k in SWEEP_FLAGS and v is not None})
     hyper = {k: settings.pop(k) for k in all_hyperparameters() if k in settings}

@@ -1,5 +1,6 @@
 """The ``llc-explorer`` command line, run as a real subprocess."""
 
+import dataclasses
 import io
 import json
 import re
@@ -155,6 +156,7 @@ def test_estimate_help_shows_every_default_from_where_it_is_declared():
     """Issue 27: --steps, --chains, --n, --burn-in, --gamma ... showed no default. Each now
     comes from make_config's signature, the one place it is declared."""
     from llc_explorer.cli import build_parser, plain, setting_defaults
+    from llc_explorer.sweep import SweepSpec
 
     parser = build_parser()
     estimate = next(a for a in parser._actions if a.dest == "command").choices["estimate"]
@@ -166,3 +168,9 @@ def test_estimate_help_shows_every_default_from_where_it_is_declared():
     assert "(default 30,000; 60,000 below 100 parameters)" in helps["steps"]
     assert "rmsprop_sgld on" in helps["bias_correction"]
     assert all(action.default is None for action in estimate._actions if action.dest in defaults)
+    sweep = next(a for a in parser._actions if a.dest == "command").choices["sweep"]
+    helps = {action.dest: action.help for action in sweep._actions}
+    spec = {field.name: field.default for field in dataclasses.fields(SweepSpec)}
+    for name in ("steps", "chains", "n", "batch_size", "burn_in", "gamma", "teacher"):
+        assert f"(default {plain(spec[name])})" in helps[name], name
+    assert "(default 10,000)" in helps["steps"] and "(default 10)" in helps["archs"]
