@@ -6,6 +6,7 @@ from __future__ import annotations
 import _thread
 import gc
 import random
+import sys
 import threading
 import time
 import tracemalloc
@@ -19,9 +20,14 @@ SMALL = {"widths": [3, 4, 3], "rank": 1, "chains": 2, "n": 2000}
 
 
 def samplers_alive() -> list[threading.Thread]:
-    """The apps' sampling threads still running (the Explorer's is ``llc-explorer``)."""
-    return [t for t in threading.enumerate() if t.name.startswith("llc-") and t.is_alive()
-            and t.name != "llc-explorer-prepare"]  # fmt: skip
+    """The apps' sampling threads still listed or still executing (the Explorer's is
+    ``llc-explorer``). Not ``is_alive()``: an interrupt inside ``Thread.join`` makes CPython
+    3.11 report a running thread as stopped; a thread that executes has a frame."""
+    frames = sys._current_frames()
+    named = [t for t in threading.enumerate() if t.name.startswith("llc-")]
+    return [
+        t for t in named if t.name != "llc-explorer-prepare" and (t.is_alive() or t.ident in frames)
+    ]
 
 
 def interrupt_after(seconds: float) -> threading.Timer:

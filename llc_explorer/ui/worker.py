@@ -53,12 +53,13 @@ class Worker:
         self.on_error = on_error
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._done = threading.Event()
         register_for_exit(self)
 
     @property
     def running(self) -> bool:
-        """Whether the thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the thread has not yet finished its work."""
+        return self._thread is not None and not self._done.is_set()
 
     @property
     def stopping(self) -> bool:
@@ -68,8 +69,9 @@ class Worker:
     def start(self, target: Callable[[Any], None], work: Any) -> None:
         """Stop any running thread, then run ``target(work)``."""
         self.halt()
+        self._done = threading.Event()
         self._thread = threading.Thread(
-            target=self._guarded, args=(target, work), name=self.name, daemon=True
+            target=self._guarded, args=(target, work, self._done), name=self.name, daemon=True
         )
         self._thread.start()
 
@@ -78,9 +80,12 @@ class Worker:
         self._stop.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end; returns whether it has."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Wait for the thread to end; returns whether it has. It waits on an event the thread
+        sets when its work ends, never in ``Thread.join`` with the work still running: an
+        interrupt (Ctrl-C) inside ``join`` marks a running thread as stopped in CPython 3.11,
+        which then leaves it sampling unseen and aborts the interpreter at exit."""
+        if self._thread is not None and self._done.wait(timeout):
+            self._thread.join()  # its work is over: only the thread's own exit is left
         return not self.running
 
     def halt(self) -> None:
@@ -101,9 +106,11 @@ class Worker:
             if close is not None:
                 close()
 
-    def _guarded(self, target: Callable[[Any], None], work: Any) -> None:
+    def _guarded(self, target: Callable[[Any], None], work: Any, done: threading.Event) -> None:
         try:
             target(work)
         except Exception as exc:  # shown to the user, never raised into the notebook
             LOG.exception("error in the %s sampling thread", self.name)
             self.on_error(f"error: {type(exc).__name__}: {exc}")
+        finally:
+            done.set()
