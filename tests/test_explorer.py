@@ -384,6 +384,9 @@ def test_a_size_class_too_slow_or_too_large_here_is_greyed_out_with_its_reason()
     assert "GiB, over the 2.0 GiB allowed" in explorer.ui.size_classes["1e8"].tooltip
     explorer.controls["steps"].value = 1_000_000
     assert button.disabled and "min per run here (4 chains x 1,000,000 steps)" in button.tooltip
-    assert "<b>1e5</b> greyed: about" in explorer.ui.size_note.value
+    assert (
+        "1e5 (about " in explorer.ui.size_note.value
+        and "min a run here)" in explorer.ui.size_note.value
+    )
     explorer.controls["steps"].value = 30_000
     assert not button.disabled and "1e5" not in explorer.ui.size_note.value

@@ -53,6 +53,10 @@ class Frame(NamedTuple):
     download: str | None = None
 
 
+NOTE_STYLE = "font-size: 12px; line-height: 1.3; color: var(--jp-ui-font-color2, #616161)"
+"""The size classes' note: small and muted, under the buttons."""
+
+
 class Explorer(SamplingApp):
     """Estimate the LLC of a deep linear network interactively and watch the chains.
 
@@ -213,20 +217,21 @@ class Explorer(SamplingApp):
 
     def _update_size_classes(self) -> None:
         """Grey out the size classes whose next draw cannot run well here (over the memory
-        limit, or too slow: :func:`why_not`), each with its reason in its tooltip and below."""
-        reasons = {}
+        limit, or too slow: :func:`why_not`): the reason in full in each one's tooltip, and
+        short in one muted line under the buttons."""
+        shorts = []
         for label, button in self.ui.size_classes.items():
             try:
                 arch = random_dln(label, self.ui.arch_seed.value)
-                reason = why_not(self.config, arch) if self.config is not None else ""
+                short, reason = why_not(self.config, arch) if self.config else ("", "")
             except ConfigError as exc:
-                reason = str(exc)
+                short = reason = str(exc)
             button.disabled = bool(reason)
             button.tooltip = reason or self.ui.size_class_tooltip(label)
-            if reason:
-                reasons[label] = reason
-        self.ui.size_note.value = "".join(
-            f"<div><b>{label}</b> greyed: {reason}</div>" for label, reason in reasons.items()
+            if short:
+                shorts.append(f"{label} ({short})")
+        self.ui.size_note.value = (
+            f"<div style='{NOTE_STYLE}'>greyed out: {'; '.join(shorts)}</div>" if shorts else ""
         )
 
     def reset(self) -> None:

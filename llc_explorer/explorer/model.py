@@ -164,20 +164,27 @@ def run_seconds(config: LLCConfig, platform: str | None = None) -> float:
     return flops / flop_rate(platform)
 
 
-def why_not(config: LLCConfig, architecture: Architecture, platform: str | None = None) -> str:
-    """Why ``config``'s run on ``architecture`` cannot run well here (``""`` when it can): over
-    :func:`memory_limit`, or longer than ``MAX_RUN_SECONDS`` by :func:`run_seconds`."""
+def why_not(
+    config: LLCConfig, architecture: Architecture, platform: str | None = None
+) -> tuple[str, str]:
+    """Why ``config``'s run on ``architecture`` cannot run well here, short and in full
+    (``("", "")`` when it can): over :func:`memory_limit`, or longer than
+    ``MAX_RUN_SECONDS`` by :func:`run_seconds`."""
     trial = dataclasses.replace(config, widths=architecture.widths, rank=architecture.rank)
-    needed, limit = memory_estimate(trial), memory_limit()
+    needed, limit = memory_estimate(trial) / 2**30, memory_limit() / 2**30
     if needed > limit:
-        return f"needs about {needed / 2**30:,.1f} GiB, over the {limit / 2**30:,.1f} GiB allowed"
-    seconds = run_seconds(trial, platform)
-    if seconds > MAX_RUN_SECONDS:
         return (
-            f"about {seconds / 60:,.0f} min per run here ({trial.chains} chains x "
-            f"{trial.steps:,} steps), over the {MAX_RUN_SECONDS / 60:.0f} min the explorer allows"
+            f"needs {needed:,.1f} GiB of {limit:,.1f}",
+            f"needs about {needed:,.1f} GiB, over the {limit:,.1f} GiB allowed",
         )
-    return ""
+    minutes = run_seconds(trial, platform) / 60
+    if minutes > MAX_RUN_SECONDS / 60:
+        return (
+            f"about {minutes:,.0f} min a run here",
+            f"about {minutes:,.0f} min per run here ({trial.chains} chains x {trial.steps:,} "
+            f"steps), over the {MAX_RUN_SECONDS / 60:.0f} min the explorer allows",
+        )
+    return "", ""
 
 
 def kept_steps(steps: int) -> np.ndarray:
