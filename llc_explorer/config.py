@@ -238,6 +238,7 @@ def check_run_length(chains: Any, steps: Any, burn_in: Any) -> tuple[int, int, f
     return chains, steps, burn_in
 
 
+@functools.cache
 def keyword_settings(function: Callable[..., Any]) -> tuple[str, ...]:
     """The names of the settings ``function`` takes by keyword (not its ``**`` catch-all)."""
     kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
