@@ -13,6 +13,7 @@ import pytest
 
 from llc_explorer import dln_llc
 from llc_explorer.cli import main
+from llc_explorer.ui.formatting import significant
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -174,3 +175,25 @@ def test_estimate_help_shows_every_default_from_where_it_is_declared():
     for name in ("steps", "chains", "n", "batch_size", "burn_in", "gamma", "teacher"):
         assert f"(default {plain(spec[name])})" in helps[name], name
     assert "(default 10,000)" in helps["steps"] and "(default 10)" in helps["archs"]
+
+
+def test_one_rounding_rule_for_the_report_and_its_warnings():
+    """Issue 27: the diagnostics line said "ESS 8" where the warning said "effective sample
+    size 7", and the interval printed as "[48.07, 54.8]". Counts now round to the nearest
+    integer everywhere; the estimate and interval keep 4 significant digits, zeros included."""
+    from llc_explorer import estimate_llc
+    from llc_explorer.cli import format_result
+
+    result = estimate_llc([5, 3, 5], 1, sampler="sgld", n=2000, steps=300, seed=3)
+    text = format_result(result)
+    bulk, tail = (
+        int(x.replace(",", ""))
+        for x in re.search(r"ESS ([\d,]+) \(bulk\) / ([\d,]+)", text).groups()
+    )
+    warned = re.search(r"effective sample size ([\d,]+)", text)
+    assert warned is not None and int(warned.group(1).replace(",", "")) == min(bulk, tail)
+    assert min(bulk, tail) == round(min(result.diagnostics.ess_bulk, result.diagnostics.ess_tail))
+    low, high = re.search(r"95% interval   \[([\d.,-]+), ([\d.,-]+)\]", text).groups()
+    for end in (low, high):  # 4 significant digits each, trailing zeros kept
+        assert len(end.replace(",", "").replace(".", "").replace("-", "").lstrip("0")) == 4, end
+    assert significant(54.8, 4) == "54.80" and significant(48.07, 4) == "48.07"
