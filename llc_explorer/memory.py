@@ -36,11 +36,15 @@ def state_copies(sampler: str) -> float:
     """Parameter-sized copies in the sampler's state, from the shapes of its ``init`` on a
     two-leaf pytree (nothing is allocated)."""
     spec = get_sampler(sampler)
-    leaf = jax.ShapeDtypeStruct
-    params = {"a": leaf((8, 8), jnp.float32), "b": leaf((8,), jnp.float32)}
-    hyper = spec.hyperparams(*(leaf((), jnp.float32) for _ in spec.hyperparams._fields))
+    shape = jax.ShapeDtypeStruct
+    params = {"a": shape((8, 8), jnp.float32), "b": shape((8,), jnp.float32)}
+    hyper = spec.hyperparams(*(shape((), jnp.float32) for _ in spec.hyperparams._fields))
     state = jax.eval_shape(spec.init, params, hyper)
-    return sum(leaf.size for leaf in jax.tree.leaves(state)) / 72
+
+    def size(tree: Any) -> int:
+        return sum(x.size for x in jax.tree.leaves(tree))
+
+    return size(state) / size(params)
 
 
 def memory_parts(config: Any) -> dict[str, int]:
