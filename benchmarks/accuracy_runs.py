@@ -11,8 +11,9 @@ length and burn-in that are multiples of the block, without rerunning anything.
         --steps 50000 --out docs/results/accuracy/runs.jsonl
 
 Settings not in ``--grid`` are the CLI defaults; ``--grid step_size=auto`` adapts the step
-size during the burn-in (:mod:`llc_explorer.adaptation`). Rows already in ``--out`` are skipped
-(resumable). Chain seed = the architecture's index, so runs differ in teacher, data and noise.
+size during the burn-in (:mod:`llc_explorer.sgmcmc.adaptation`). Rows already in
+``--out`` are skipped (resumable). Chain seed = the architecture's index, so runs differ in
+teacher, data and noise.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from llc_explorer.adaptation import target_acceptance
-from llc_explorer.architectures import random_architectures
 from llc_explorer.config import make_config
+from llc_explorer.dln.architectures import random_architectures
 from llc_explorer.estimator import stream_batch
-from llc_explorer.samplers import get_sampler
+from llc_explorer.sgmcmc.adaptation import target_acceptance
+from llc_explorer.sgmcmc.samplers import get_sampler
 
 
 def block_means(trace: np.ndarray, block: int) -> list[list[float | None]]:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from llc_explorer.diagnostics import (
+from llc_explorer.sgmcmc.diagnostics import (
     MALA_MAX,
     MALA_MIN,
     SYSTEMATIC,

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from llc_explorer.architectures import random_architectures
+from llc_explorer.dln.architectures import random_architectures
 
 LIMIT_SECONDS = 30.0
 """The issue's budget for one estimate with d <= 1e4 on the 2-core CPU."""

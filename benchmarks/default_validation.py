@@ -3,8 +3,8 @@
     python benchmarks/default_validation.py --arch-seed 72025 --out docs/results/defaults \\
         --class tiny=10 --class 1e3=12 --class 1e4=8 --class 1e5=5
 
-Draws each size class's DLNs with :func:`llc_explorer.architectures.random_architectures`
-(``tiny``: :func:`~llc_explorer.architectures.random_tiny_architectures`) from
+Draws each size class's DLNs with :func:`llc_explorer.dln.architectures.random_architectures`
+(``tiny``: :func:`~llc_explorer.dln.architectures.random_tiny_architectures`) from
 ``--arch-seed``, runs ``estimate_llc`` at its defaults (plus any ``--set name=value``) on each,
 appends one JSON row per run to ``OUT/runs.jsonl`` (resumable: a run already there is
 skipped), and prints per class: median and worst absolute error, how often the 95% interval
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from llc_explorer import estimate_llc
-from llc_explorer.architectures import random_architectures, random_tiny_architectures
+from llc_explorer.dln.architectures import random_architectures, random_tiny_architectures
 
 
 def draw(size: str, count: int, seed: int) -> list:
@@ -45,7 +45,8 @@ def value(text: str) -> float | str:
 def peak_excess(result) -> float:
     """The run's largest minibatch loss over the chains and steps, as the excess over the
     teacher's loss in units of ``L_n(w*) + d / (n*beta)``: the blow-up rule
-    (:func:`llc_explorer.diagnostics.loss_ceiling`) freezes a chain past ``BLOWUP`` of them."""
+    (:func:`llc_explorer.sgmcmc.diagnostics.loss_ceiling`) freezes a chain past ``BLOWUP``
+    of them."""
     scale = result.loss_at_teacher + result.num_params / result.config.nbeta
     return float((np.nanmax(result.loss_trace) - result.loss_at_teacher) / scale)
 

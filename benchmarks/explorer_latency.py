@@ -5,7 +5,7 @@ Fresh processes share one new, empty JAX compilation cache folder (``XDG_CACHE_H
 the explorer's default settings (``Explorer()``: 10,20,20,10, RMSPropSGLD, n = 1e5, 4 chains):
 
 1. cold, Run 5 s after shown: nothing cached; the explorer is shown (which starts its
-   background preparation: :mod:`llc_explorer.precompile`) and Run is pressed 5 s later;
+   background preparation: :mod:`llc_explorer.apps.precompile`) and Run is pressed 5 s later;
    limits 1.0 s (first point) and 1.5 s (first estimate);
 2. cold, Run at once: the same with Run pressed as soon as it is shown (no limit: what a
    user who does not wait gets);

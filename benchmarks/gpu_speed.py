@@ -10,7 +10,7 @@ anywhere: ``--small`` shrinks every size for a CPU check).
    ratio to it is printed against the 80% target. Memory per chain: the slope of the
    compiled chunk's memory (arguments + temporaries + outputs) from 1 to 4 chains.
 3. **1e5 and 1e6 batches**: each sampler runs the paper's grid cell as the sweep does
-   (``llc_explorer.sweep.run_group``: 9 step sizes x 4 chains = 36 chains in one vmapped
+   (``llc_explorer.bench.sweep.run_group``: 9 step sizes x 4 chains = 36 chains in one vmapped
    batch) on a random DLN of the class; chain-steps/s per sampler, and the wall time the
    paper's size-class sweep (10 architectures x 5 samplers x 9 step sizes x 2 seeds x 4 chains
    x 10,000 steps) would take at those rates (compile excluded, reported apart).
@@ -33,11 +33,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from llc_explorer import estimate_llc, num_params
-from llc_explorer.chains import CHUNKS
+from llc_explorer.apps.precompile import chunk_arguments
+from llc_explorer.bench.sweep import make_spec, run_group
 from llc_explorer.config import make_config
-from llc_explorer.precompile import chunk_arguments
-from llc_explorer.registry import sampler_names
-from llc_explorer.sweep import make_spec, run_group
+from llc_explorer.sgmcmc.chains import CHUNKS
+from llc_explorer.sgmcmc.registry import sampler_names
 
 TRAFFIC_TARGET = 0.8
 PAPER_SWEEP = {"archs": 10, "seeds": 2, "step_sizes": 9, "chains": 4, "steps": 10_000}

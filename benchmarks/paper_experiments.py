@@ -1,4 +1,4 @@
-"""Run the paper's three experiments (:mod:`llc_explorer.paper`) at one scale: the commands
+"""Run the paper's three experiments (:mod:`llc_explorer.bench.paper`) at one scale: the commands
 that made docs/results/paper (``--scale cpu``), and the GPU run (``--scale gpu``).
 
 Every experiment is a set of ``llc-explorer sweep`` runs, resumable: after a kill, the same
@@ -14,9 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from llc_explorer.bench.paper import EXPERIMENTS, SCALES, commands, run_experiments
 from llc_explorer.cli import build_parser, sweep_spec_of
 from llc_explorer.errors import ConfigError
-from llc_explorer.paper import EXPERIMENTS, SCALES, commands, run_experiments
 
 
 def main() -> None:

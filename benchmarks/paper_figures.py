@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from llc_explorer.paper import load_results
-from llc_explorer.registry import get_spec
-from llc_explorer.report import best_runs, spearman_interval
-from llc_explorer.summary import by_key, failed, sampler_label, summarize_rows
+from llc_explorer.bench.paper import load_results
+from llc_explorer.bench.report import best_runs, spearman_interval
+from llc_explorer.bench.summary import by_key, failed, sampler_label, summarize_rows
+from llc_explorer.sgmcmc.registry import get_spec
 
 COLORS = {
     "sgld": "#1f77b4", "rmsprop_sgld": "#d62728", "adam_sgld": "#2ca02c", "sghmc": "#9467bd",

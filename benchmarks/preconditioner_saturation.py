@@ -19,10 +19,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from llc_explorer import get_sampler, make_config
-from llc_explorer.architectures import random_architectures, size_class
-from llc_explorer.gradients import minibatch_loss_and_grad
-from llc_explorer.problem import build_problem
-from llc_explorer.samplers import Potential, rmsprop_metric
+from llc_explorer.dln.architectures import random_architectures, size_class
+from llc_explorer.dln.gradients import minibatch_loss_and_grad
+from llc_explorer.dln.problem import build_problem
+from llc_explorer.sgmcmc.samplers import Potential, rmsprop_metric
 
 SETTINGS = {
     # label: (a, b2, bias correction, step size): the default and Li et al.'s pSGLD

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from llc_explorer import estimate_llc
-from llc_explorer.prng import PRNGS
+from llc_explorer.sgmcmc.prng import PRNGS
 
 DIM = 40_000
 DRAWS = 1000

@@ -30,9 +30,9 @@ from jax import lax
 from throughput import matmul_rate  # this folder is on the path when run as a script
 
 from llc_explorer import estimate_llc
-from llc_explorer.data import Dataset
-from llc_explorer.gradients import MinibatchGradient
-from llc_explorer.prng import HASH32
+from llc_explorer.dln.data import Dataset
+from llc_explorer.dln.gradients import MinibatchGradient
+from llc_explorer.sgmcmc.prng import HASH32
 
 WIDTHS = (100,) * 5
 BATCH = 100

@@ -2,7 +2,7 @@
 
 For every sampler and step size of a small grid, estimates the LLC of every surface
 (``n*beta = 1000``, ``gamma = 1``, 32 chains, the default steps and burn-in) for two seeds
-and prints the error against :func:`llc_explorer.surfaces.tempered_llc` (what an exact
+and prints the error against :func:`llc_explorer.surfaces.library.tempered_llc` (what an exact
 sampler converges to) in units of the standard error, and relative to it. The default of a
 sampler is a step size whose errors stay within a few percent on all four surfaces while
 the chains still cross the arms of the singular surfaces in the run's length::
@@ -15,9 +15,9 @@ from __future__ import annotations
 import argparse
 import math
 
-from llc_explorer.registry import REGISTRY
-from llc_explorer.surface_sampling import estimate_surface_llc
-from llc_explorer.surfaces import SURFACES
+from llc_explorer.sgmcmc.registry import REGISTRY
+from llc_explorer.surfaces.library import SURFACES
+from llc_explorer.surfaces.sampling import estimate_surface_llc
 
 GRID = {
     "sgld": (1e-5, 3e-5, 1e-4),

@@ -10,7 +10,7 @@ Two sets of DLNs:
   ``--arch-seed`` (a seed used nowhere else in the repository).
 
 At the ``minimal`` teacher (every layer of rank r) the exact value is Aoyagi's; at the
-``first_layer`` teacher it is the local value of :mod:`llc_explorer.local_truth`, and only
+``first_layer`` teacher it is the local value of :mod:`llc_explorer.dln.local_truth`, and only
 the DLNs where that differs from Aoyagi's (and is known) are run. Each DLN runs SGLD at
 every ``--step-sizes`` as one vmapped batch through the sweep machinery (resumable JSON
 lines, one folder per set and teacher), then ``--table`` prints the verdicts:
@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from llc_explorer.architectures import random_architectures
-from llc_explorer.local_truth import teacher_llc
-from llc_explorer.sweep import SweepSpec, parse_shard, read_rows, run_sweep
-from llc_explorer.truth import dln_llc
+from llc_explorer.bench.sweep import SweepSpec, parse_shard, read_rows, run_sweep
+from llc_explorer.dln.architectures import random_architectures
+from llc_explorer.dln.local_truth import teacher_llc
+from llc_explorer.dln.truth import dln_llc
 
 OUT = Path("docs/results/truth")
 TOLERANCE = 0.10

@@ -1,12 +1,13 @@
 """llc_explorer: the local learning coefficient of deep linear networks, estimated by SGMCMC
 and compared with its exact value (Aoyagi 2024; Hitchcock & Hoogland 2025)."""
 
-from llc_explorer.adaptation import StepSizeCalibration
 from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.dln.local_truth import local_llc, teacher_llc
+from llc_explorer.dln.truth import LearningCoefficient, dln_llc, num_params
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
-from llc_explorer.local_truth import local_llc, teacher_llc
-from llc_explorer.registry import (
+from llc_explorer.sgmcmc.adaptation import StepSizeCalibration
+from llc_explorer.sgmcmc.registry import (
     REGISTRY,
     Hyperparameter,
     SamplerSpec,
@@ -17,25 +18,24 @@ from llc_explorer.registry import (
     sampler_names,
     unregister_sampler,
 )
-from llc_explorer.samplers import Potential, Sampler
+from llc_explorer.sgmcmc.samplers import Potential, Sampler
 from llc_explorer.step_size import calibrate_step_size
-from llc_explorer.surface_sampling import SurfaceResult, estimate_surface_llc, stream_surface
-from llc_explorer.surfaces import SURFACES, tempered_llc
-from llc_explorer.truth import LearningCoefficient, dln_llc, num_params
+from llc_explorer.surfaces.library import SURFACES, tempered_llc
+from llc_explorer.surfaces.sampling import SurfaceResult, estimate_surface_llc, stream_surface
 
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """``Explorer``, ``explore`` (:mod:`llc_explorer.explorer`) and ``Playground``
-    (:mod:`llc_explorer.playground`), imported on first use so that the CLI
+    """``Explorer``, ``explore`` (:mod:`llc_explorer.apps.explorer`) and ``Playground``
+    (:mod:`llc_explorer.apps.playground`), imported on first use so that the CLI
     and ``estimate_llc`` do not load ipywidgets and Bokeh."""
     if name in ("Explorer", "explore"):
-        from llc_explorer import explorer
+        from llc_explorer.apps import explorer
 
         return getattr(explorer, name)
     if name == "Playground":
-        from llc_explorer.playground.app import Playground
+        from llc_explorer.apps.playground.app import Playground
 
         return Playground
     raise AttributeError(f"module 'llc_explorer' has no attribute {name!r}")

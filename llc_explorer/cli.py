@@ -3,7 +3,7 @@
 ``llc-explorer estimate --widths 10,20,20,10 --rank 3 [--sampler ...] [--json]`` runs
 :func:`llc_explorer.estimate_llc` and prints the estimate beside the exact LLC;
 ``sweep``, ``summary`` and ``report`` run and read the benchmark grid
-(:mod:`llc_explorer.sweep`). Bad input ends with exit status 2 and one line naming the
+(:mod:`llc_explorer.bench.sweep`). Bad input ends with exit status 2 and one line naming the
 problem.
 """
 
@@ -24,18 +24,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from llc_explorer.cache import enable_compilation_cache
-from llc_explorer.config import STEPS, TINY_PARAMS, TINY_STEPS, WARMUP_FACTOR, make_config
-from llc_explorer.data import INPUT_DISTRIBUTIONS
-from llc_explorer.diagnostics import SYSTEMATIC
-from llc_explorer.dln import TEACHERS
-from llc_explorer.errors import ConfigError, did_you_mean
-from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
-from llc_explorer.prng import PRNGS
-from llc_explorer.registry import REGISTRY, all_hyperparameters, menu_names, sampler_names
-from llc_explorer.report import write_report
-from llc_explorer.summary import format_step_table, format_table, summarize_rows
-from llc_explorer.sweep import (
+from llc_explorer.apps.cache import enable_compilation_cache
+from llc_explorer.apps.ui.formatting import significant
+from llc_explorer.bench.report import write_report
+from llc_explorer.bench.summary import format_step_table, format_table, summarize_rows
+from llc_explorer.bench.sweep import (
     SweepSpec,
     load_toml,
     make_spec,
@@ -46,7 +39,14 @@ from llc_explorer.sweep import (
     run_sweep,
     shard,
 )
-from llc_explorer.ui.formatting import significant
+from llc_explorer.config import STEPS, TINY_PARAMS, TINY_STEPS, WARMUP_FACTOR, make_config
+from llc_explorer.dln.data import INPUT_DISTRIBUTIONS
+from llc_explorer.dln.model import TEACHERS
+from llc_explorer.errors import ConfigError, did_you_mean
+from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
+from llc_explorer.sgmcmc.diagnostics import SYSTEMATIC
+from llc_explorer.sgmcmc.prng import PRNGS
+from llc_explorer.sgmcmc.registry import REGISTRY, all_hyperparameters, menu_names, sampler_names
 
 ESTIMATE_SETTINGS = (
     *("teacher", "sampler", "step_size", "gamma", "nbeta", "n", "batch_size", "chains", "steps"),
@@ -395,7 +395,7 @@ SWEEP_FLAGS = {
     "batch_size": "batch_size", "burn_in": "burn_in", "gamma": "gamma", "teacher": "teacher",
     "warmup_factor": "warmup_factor",
 }  # fmt: skip
-"""``sweep`` flag (and TOML key) -> :func:`llc_explorer.sweep.make_spec` argument."""
+"""``sweep`` flag (and TOML key) -> :func:`llc_explorer.bench.sweep.make_spec` argument."""
 
 
 def sweep_spec_of(args: argparse.Namespace) -> SweepSpec:

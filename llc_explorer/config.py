@@ -15,18 +15,18 @@ from dataclasses import dataclass
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from llc_explorer.adaptation import TINY_PARAMS, require_acceptance
-from llc_explorer.data import INPUT_DISTRIBUTIONS
-from llc_explorer.dln import check_teacher
+from llc_explorer.dln.data import INPUT_DISTRIBUTIONS
+from llc_explorer.dln.model import check_teacher
+from llc_explorer.dln.truth import num_params, validate_rank, validate_widths
 from llc_explorer.errors import ConfigError, did_you_mean, not_one_of
-from llc_explorer.prng import PRNGS
-from llc_explorer.registry import Hyperparameter, all_hyperparameters, get_spec
-from llc_explorer.truth import num_params, validate_rank, validate_widths
+from llc_explorer.sgmcmc.adaptation import TINY_PARAMS, require_acceptance
+from llc_explorer.sgmcmc.prng import PRNGS
+from llc_explorer.sgmcmc.registry import Hyperparameter, all_hyperparameters, get_spec
 
 PRECISION = 0.02
 """With ``steps="auto"``: the run stops once the Monte Carlo half-width of the 95% interval is
 at most this share of the estimate and the convergence checks pass
-(:mod:`llc_explorer.run_length`)."""
+(:mod:`llc_explorer.sgmcmc.run_length`)."""
 
 MAX_STEPS = 200_000
 """With ``steps="auto"``: the most steps a run takes (its budget)."""
@@ -63,12 +63,12 @@ def default_warmup_factor(num_params: int) -> float:
 @dataclass(frozen=True, kw_only=True)
 class SamplerRun:
     """What every run config has: the sampler's own hyperparameters, as ``(name, value)``
-    pairs in the order of its spec (:mod:`llc_explorer.registry`), the run length, and the
+    pairs in the order of its spec (:mod:`llc_explorer.sgmcmc.registry`), the run length, and the
     burn-in arithmetic over ``steps`` and ``burn_in``.
 
     With ``adapt_step_size`` the step size adapts during the burn-in, from ``step_size``
-    (:mod:`llc_explorer.adaptation`). With ``auto_length`` the run decides its own length
-    (:mod:`llc_explorer.run_length`): ``steps`` is then its budget (the most steps it may
+    (:mod:`llc_explorer.sgmcmc.adaptation`). With ``auto_length`` the run decides its own length
+    (:mod:`llc_explorer.sgmcmc.run_length`): ``steps`` is then its budget (the most steps it may
     take), ``precision`` the Monte Carlo half-width of the 95% interval it aims for, relative
     to the estimate, and ``max_seconds`` an optional budget in seconds; ``burn_in`` does not
     apply."""
@@ -176,7 +176,8 @@ def check_float(
     name: str, value: Any, low: float, high: float = math.inf, *, open_low: bool = False
 ) -> float:
     """``value`` as a finite float in ``[low, high]`` (``(low, high]`` with ``open_low``),
-    else ``ConfigError`` naming ``name``: :meth:`llc_explorer.registry.Hyperparameter.check`."""
+    else ``ConfigError`` naming ``name``:
+    :meth:`llc_explorer.sgmcmc.registry.Hyperparameter.check`."""
     return float(Hyperparameter(low, high, open_low=open_low).check(name, value))
 
 
@@ -219,7 +220,7 @@ def sampler_settings(
 
 MIN_AUTO_STEPS = 10_000
 """The smallest budget ``max_steps`` of an automatic run length: room for the shortest
-warm-up, adaptation and sampling window (:mod:`llc_explorer.run_length`)."""
+warm-up, adaptation and sampling window (:mod:`llc_explorer.sgmcmc.run_length`)."""
 
 
 def check_run_length(chains: Any, steps: Any, burn_in: Any) -> tuple[int, int, float]:
@@ -297,13 +298,13 @@ def make_config(
 
     ``step_size="auto"`` adapts the step size during the burn-in, starting from the sampler's
     default (samplers with a MALA acceptance only); ``None`` is the sampler's fixed default.
-    ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.TEACHERS`), ``prng``
-    the chains' noise generator (:data:`llc_explorer.prng.PRNGS`);
+    ``teacher`` names the construction of ``w*`` (:data:`llc_explorer.dln.model.TEACHERS`), ``prng``
+    the chains' noise generator (:data:`llc_explorer.sgmcmc.prng.PRNGS`);
     ``warmup_factor`` multiplies the step size during the warm-up (default:
     :func:`default_warmup_factor`).
     ``steps="auto"`` lets the run choose its length, up to ``max_steps`` steps
     (and ``max_seconds``, if given), aiming at a relative Monte Carlo half-width of
-    ``precision`` (:mod:`llc_explorer.run_length`); an int fixes it, with ``burn_in`` its
+    ``precision`` (:mod:`llc_explorer.sgmcmc.run_length`); an int fixes it, with ``burn_in`` its
     discarded share.
     ``hyperparameters`` are the sampler's own (``b1``, ``b2``, ``a``, ``bias_correction``,
     ``friction``, ``diffusion``); ``None`` or absent means the sampler's default.

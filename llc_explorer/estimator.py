@@ -4,7 +4,7 @@ Per chain ``c``: ``lambda_hat_c = n*beta * (mean_{B <= t < T} L_{B_t}(w_t^c) - L
 ``B`` burn-in steps out of ``T`` (steps counted from 0). The estimate is the mean over
 chains that did not diverge, with their standard deviation and standard error
 ``std / sqrt(C)``; the running estimate takes the mean over ``B <= s <= t``. Its 95% interval,
-convergence diagnostics and warnings are those of :mod:`llc_explorer.diagnostics`.
+convergence diagnostics and warnings are those of :mod:`llc_explorer.sgmcmc.diagnostics`.
 """
 
 from __future__ import annotations
@@ -22,15 +22,25 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer import run_length
-from llc_explorer.adaptation import (
+from llc_explorer.config import (
+    LLCConfig,
+    make_config,
+)
+from llc_explorer.dln.gradients import MinibatchGradient
+from llc_explorer.dln.local_truth import truth_note
+from llc_explorer.dln.problem import Problem, build_problem, problem_keys
+from llc_explorer.dln.truth import num_params
+from llc_explorer.errors import ConfigError
+from llc_explorer.memory import check_memory
+from llc_explorer.sgmcmc import run_length
+from llc_explorer.sgmcmc.adaptation import (
     TINY_PARAMS,
     StepSchedule,
     StepSizeCalibration,
     run_chunk_size,
 )
-from llc_explorer.adaptation import target_acceptance as acceptance_target
-from llc_explorer.chains import (
+from llc_explorer.sgmcmc.adaptation import target_acceptance as acceptance_target
+from llc_explorer.sgmcmc.chains import (
     ChainState,
     chain_hyperparameters,
     init_chains,
@@ -38,11 +48,7 @@ from llc_explorer.chains import (
     run_chains,
     shard_chains,
 )
-from llc_explorer.config import (
-    LLCConfig,
-    make_config,
-)
-from llc_explorer.diagnostics import (
+from llc_explorer.sgmcmc.diagnostics import (
     ABOVE_MAXIMUM,
     MALA_MAX,
     SYSTEMATIC,
@@ -53,16 +59,10 @@ from llc_explorer.diagnostics import (
     interval95,
     loss_ceiling,
 )
-from llc_explorer.errors import ConfigError
-from llc_explorer.gradients import MinibatchGradient
-from llc_explorer.local_truth import truth_note
-from llc_explorer.memory import check_memory
-from llc_explorer.problem import Problem, build_problem, problem_keys
-from llc_explorer.registry import REGISTRY, get_sampler, get_spec
-from llc_explorer.run_length import Phases
-from llc_explorer.samplers import Potential
-from llc_explorer.traces import ChainEstimate, Traces, latest_half_estimate
-from llc_explorer.truth import num_params
+from llc_explorer.sgmcmc.registry import REGISTRY, get_sampler, get_spec
+from llc_explorer.sgmcmc.run_length import Phases
+from llc_explorer.sgmcmc.samplers import Potential
+from llc_explorer.sgmcmc.traces import ChainEstimate, Traces, latest_half_estimate
 
 
 @dataclass(frozen=True)
@@ -71,12 +71,12 @@ class LLCResult:
 
     ``true_llc`` and ``multiplicity`` are the exact local learning coefficient at the teacher
     the chains start from (``None`` where the package cannot compute it, see
-    :mod:`llc_explorer.local_truth`); ``global_llc`` is Aoyagi's value for the whole model,
+    :mod:`llc_explorer.dln.local_truth`); ``global_llc`` is Aoyagi's value for the whole model,
     never above ``true_llc``.
 
     ``burn_in_steps`` and ``warmup_steps`` are the run's (with ``steps="auto"`` decided as it
     goes: ``warmup_steps`` is ``None`` while the warm-up runs, and ``burn_in_steps`` then the
-    budget); ``stop_reason`` says why it ended (:mod:`llc_explorer.run_length`; ``None``
+    budget); ``stop_reason`` says why it ended (:mod:`llc_explorer.sgmcmc.run_length`; ``None``
     while it runs) and ``warmup_rise`` is the warm-up's last measured rise per doubling.
     """
 
@@ -141,7 +141,7 @@ class LLCResult:
     @cached_property
     def provisional_llc(self) -> float:
         """During the burn-in, the mean over the chains still alive of
-        :func:`llc_explorer.traces.latest_half_estimate` at the latest step (NaN before the
+        :func:`llc_explorer.sgmcmc.traces.latest_half_estimate` at the latest step (NaN before the
         first step and after the burn-in, where :attr:`llc_mean` is the estimate)."""
         if not 0 < self.steps_done <= self.burn_in_steps:
             return math.nan
@@ -160,7 +160,7 @@ class LLCResult:
     @cached_property
     def mala_per_chain(self) -> np.ndarray:
         """Each chain's mean MALA acceptance after burn-in (NaN for a diverged chain, before
-        the burn-in ends, and for samplers without one: :mod:`llc_explorer.mala`)."""
+        the burn-in ends, and for samplers without one: :mod:`llc_explorer.sgmcmc.mala`)."""
         accepted = self.mala_trace[:, self.burn_in_steps :]
         out = np.full(accepted.shape[0], np.nan)
         defined = np.isfinite(accepted).any(axis=1) & np.isfinite(self.llc_per_chain)
@@ -170,7 +170,7 @@ class LLCResult:
     @cached_property
     def diagnostics(self) -> Diagnostics:
         """R-hat, ESS, MCSE, drift and MALA acceptance of the sampling window
-        (:mod:`llc_explorer.diagnostics`), over the chains that did not diverge."""
+        (:mod:`llc_explorer.sgmcmc.diagnostics`), over the chains that did not diverge."""
         alive = np.isfinite(self.llc_per_chain)
         if self.steps_done <= self.burn_in_steps or not alive.any():
             return Diagnostics.undefined()
@@ -185,7 +185,7 @@ class LLCResult:
     @cached_property
     def llc_ci95(self) -> tuple[float, float]:
         """The 95% interval for the LLC: Monte Carlo part plus the systematic allowance
-        ``SYSTEMATIC`` (:mod:`llc_explorer.diagnostics`)."""
+        ``SYSTEMATIC`` (:mod:`llc_explorer.sgmcmc.diagnostics`)."""
         return interval95(self.llc_per_chain, self.diagnostics.mcse, SYSTEMATIC)
 
     @cached_property
@@ -204,7 +204,7 @@ class LLCResult:
     def warnings(self) -> list[str]:
         """Plain-words warnings: diverged chains, an estimate no LLC can have, a run stopped
         at its budget, and every convergence diagnostic past its limit
-        (:func:`llc_explorer.diagnostics.convergence_warnings`)."""
+        (:func:`llc_explorer.sgmcmc.diagnostics.convergence_warnings`)."""
         diverged = len(self.diverged_chains)
         out = [self.message] if diverged else []
         if self.llc_mean > (1 + ABOVE_MAXIMUM) * self.num_params / 2:
@@ -227,7 +227,7 @@ class LLCResult:
 
     @property
     def step_size_source(self) -> str:
-        """``"auto"`` (adapted during the burn-in: :mod:`llc_explorer.adaptation`),
+        """``"auto"`` (adapted during the burn-in: :mod:`llc_explorer.sgmcmc.adaptation`),
         ``"default"`` (the sampler's default) or ``"user"``."""
         if self.calibration is not None:
             return "auto"
@@ -362,17 +362,17 @@ def stream_batch(
     All configs share the data and the chains' random numbers (the same seed), so their
     differences come from the hyperparameters alone. Chunks that start in the warm-up
     (:attr:`LLCConfig.warmup_steps`, or decided as the run goes with ``steps="auto"``:
-    :mod:`llc_explorer.run_length`) run at ``warmup_factor`` times the step size. The last
+    :mod:`llc_explorer.sgmcmc.run_length`) run at ``warmup_factor`` times the step size. The last
     results yielded have ``done=True`` and a ``stop_reason``. Closing the generator stops
     sampling.
 
     With ``target_acceptance`` (by default that of
-    :func:`llc_explorer.adaptation.target_acceptance` for configs with ``adapt_step_size``,
+    :func:`llc_explorer.sgmcmc.adaptation.target_acceptance` for configs with ``adapt_step_size``,
     else none), each config's step size adapts, in the warm-up and then toward
     that MALA acceptance until the burn-in ends, starting from its own
-    (:class:`llc_explorer.adaptation.StepSchedule`); results then carry the ``calibration`` and
-    a config whose ``step_size`` is the sampling one (after the burn-in: the one of the
-    sampling window).
+    (:class:`llc_explorer.sgmcmc.adaptation.StepSchedule`); results then carry the
+    ``calibration`` and a config whose ``step_size`` is the sampling one (after the burn-in:
+    the one of the sampling window).
     """
     check_batchable(configs)
     config = configs[0]
@@ -486,8 +486,8 @@ def stream_llc(widths, rank, **settings: Any) -> Generator[LLCResult, None, None
 
     ``step_size="auto"`` adapts the step size between the warm-up and the end of the burn-in,
     starting from the sampler's default, toward the MALA acceptance of
-    :func:`llc_explorer.adaptation.target_acceptance` (0.8 from 1,000 parameters up;
-    :mod:`llc_explorer.adaptation`). It is the default (``step_size`` absent or ``None``) for
+    :func:`llc_explorer.sgmcmc.adaptation.target_acceptance` (0.8 from 1,000 parameters up;
+    :mod:`llc_explorer.sgmcmc.adaptation`). It is the default (``step_size`` absent or ``None``) for
     the samplers that have a MALA acceptance (SGLD, RMSPropSGLD); AdamSGLD, SGHMC and SGNHT
     default to their fixed step size.
     """

@@ -15,9 +15,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from llc_explorer.dln.truth import num_params
 from llc_explorer.errors import ConfigError
-from llc_explorer.registry import get_sampler
-from llc_explorer.truth import num_params
+from llc_explorer.sgmcmc.registry import get_sampler
 
 FRACTION = 0.8
 """The share of the free memory (an accelerator's, or the machine's available memory on a

@@ -1,5 +1,5 @@
 """The automatic step size as a value to keep: run the burn-in of a run with the step size
-adapting toward a target MALA acceptance (:mod:`llc_explorer.adaptation`) and return the
+adapting toward a target MALA acceptance (:mod:`llc_explorer.sgmcmc.adaptation`) and return the
 step size it settles on, with the evidence. It uses no knowledge of the exact LLC, so it
 applies where none is known; docs/ACCURACY.md validates it against the exact value.
 
@@ -13,10 +13,14 @@ from collections.abc import Callable, Iterator
 from contextlib import closing
 from typing import Any
 
-from llc_explorer.adaptation import StepSizeCalibration, require_acceptance, target_acceptance
 from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.dln.truth import num_params
 from llc_explorer.estimator import stream_batch
-from llc_explorer.truth import num_params
+from llc_explorer.sgmcmc.adaptation import (
+    StepSizeCalibration,
+    require_acceptance,
+    target_acceptance,
+)
 
 
 def calibrate_config(
@@ -27,7 +31,7 @@ def calibrate_config(
 ) -> StepSizeCalibration | None:
     """Adapt ``config``'s step size over its burn-in (starting from ``config.step_size``) and
     return the result; ``target`` is the MALA acceptance aimed for (default: that of
-    :func:`llc_explorer.adaptation.target_acceptance` for the network). ``ValueError`` for a
+    :func:`llc_explorer.sgmcmc.adaptation.target_acceptance` for the network). ``ValueError`` for a
     sampler without a MALA acceptance (AdamSGLD, SGHMC, SGNHT). ``watch`` filters the stream
     of partial results (the explorer passes its stoppable stream); ``None`` if it ends before
     the burn-in does."""

@@ -17,6 +17,7 @@ import pytest
 
 import llc_explorer as lx
 from llc_explorer import cli
+from llc_explorer.bench.sweep import make_spec, read_rows, run_sweep
 from llc_explorer.config import default_nbeta
 from llc_explorer.memory import (
     FRACTION,
@@ -25,7 +26,6 @@ from llc_explorer.memory import (
     memory_estimate,
     memory_limit,
 )
-from llc_explorer.sweep import make_spec, read_rows, run_sweep
 
 SMALL = {"n": 1000, "chains": 2, "steps": 400}
 

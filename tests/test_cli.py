@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from llc_explorer import dln_llc
+from llc_explorer.apps.ui.formatting import significant
 from llc_explorer.cli import main
-from llc_explorer.ui.formatting import significant
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -156,8 +156,8 @@ def test_a_bare_call_prints_usage_and_a_version_flag_exists():
 def test_estimate_help_shows_every_default_from_where_it_is_declared():
     """Issue 27: --steps, --chains, --n, --burn-in, --gamma ... showed no default. Each now
     comes from make_config's signature, the one place it is declared."""
+    from llc_explorer.bench.sweep import SweepSpec
     from llc_explorer.cli import build_parser, plain, setting_defaults
-    from llc_explorer.sweep import SweepSpec
 
     parser = build_parser()
     estimate = next(a for a in parser._actions if a.dest == "command").choices["estimate"]

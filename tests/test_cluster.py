@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from llc_explorer import ConfigError
-from llc_explorer.sweep import make_spec, parse_shard, read_rows
+from llc_explorer.bench.sweep import make_spec, parse_shard, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "sweep_slurm.sbatch"

@@ -8,7 +8,7 @@ import pytest
 
 from llc_explorer import estimate_llc
 from llc_explorer.cli import main
-from llc_explorer.diagnostics import (
+from llc_explorer.sgmcmc.diagnostics import (
     DRIFT_LIMIT,
     MALA_MIN,
     RHAT_LIMIT,

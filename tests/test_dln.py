@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from llc_explorer import dln_llc, num_params
-from llc_explorer.architectures import SIZE_CLASSES, random_architectures, size_class
-from llc_explorer.data import full_loss, make_dataset
-from llc_explorer.dln import forward, has_rank, loss, make_teacher, product
+from llc_explorer.dln.architectures import SIZE_CLASSES, random_architectures, size_class
+from llc_explorer.dln.data import full_loss, make_dataset
+from llc_explorer.dln.model import forward, has_rank, loss, make_teacher, product
 
 
 @pytest.mark.parametrize(

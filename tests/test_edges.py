@@ -14,7 +14,7 @@ import tracemalloc
 import pytest
 
 from llc_explorer import Explorer, Playground, estimate_llc
-from llc_explorer.surfaces import SURFACES
+from llc_explorer.surfaces.library import SURFACES
 
 SMALL = {"widths": [3, 4, 3], "rank": 1, "chains": 2, "n": 2000}
 

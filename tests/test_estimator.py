@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from llc_explorer import dln_llc, estimate_llc, make_config, stream_llc
-from llc_explorer.chains import last
-from llc_explorer.diagnostics import loss_ceiling
 from llc_explorer.estimator import stream_batch
-from llc_explorer.registry import REGISTRY
+from llc_explorer.sgmcmc.chains import last
+from llc_explorer.sgmcmc.diagnostics import loss_ceiling
+from llc_explorer.sgmcmc.registry import REGISTRY
 
 FAST = {"n": 20_000, "chains": 8, "steps": 4000}
 DEFAULT_RUN = {"chains": 8}

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from llc_explorer import Explorer, cli
-from llc_explorer.architectures import random_architectures
+from llc_explorer.dln.architectures import random_architectures
 
 SMALL = {"widths": [5, 3, 5], "rank": 2, "sampler": "sgld", "n": 2000, "chains": 3, "steps": 900}
 

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from llc_explorer import dln_llc, estimate_llc, local_llc, num_params
-from llc_explorer.architectures import random_architectures
-from llc_explorer.dln import TEACHERS, make_teacher, product, subproduct_ranks
-from llc_explorer.local_truth import (
+from llc_explorer.dln.architectures import random_architectures
+from llc_explorer.dln.local_truth import (
     local_llc_from_ranks,
     teacher_llc,
     teacher_ranks,
     two_layer_llc,
 )
+from llc_explorer.dln.model import TEACHERS, make_teacher, product, subproduct_ranks
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from llc_explorer import estimate_llc, get_sampler
-from llc_explorer.chains import CHUNKS, chain_hyperparameters, init_chains
 from llc_explorer.config import make_config
-from llc_explorer.gradients import MinibatchGradient
-from llc_explorer.problem import build_problem, problem_keys
-from llc_explorer.samplers import Potential
+from llc_explorer.dln.gradients import MinibatchGradient
+from llc_explorer.dln.problem import build_problem, problem_keys
+from llc_explorer.sgmcmc.chains import CHUNKS, chain_hyperparameters, init_chains
+from llc_explorer.sgmcmc.samplers import Potential
 
 GAMMA = 50.0
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from llc_explorer import paper
+from llc_explorer.bench import paper
+from llc_explorer.bench.summary import sampler_label
+from llc_explorer.bench.sweep import read_rows
 from llc_explorer.cli import build_parser, sweep_spec_of
 from llc_explorer.errors import ConfigError
-from llc_explorer.summary import sampler_label
-from llc_explorer.sweep import read_rows
 
 STORED = Path(__file__).resolve().parents[1] / "docs" / "results" / "paper"
 

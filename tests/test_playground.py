@@ -8,8 +8,8 @@ from bokeh.models import Legend
 from readouts import readout_rows
 
 from llc_explorer import SURFACES, Playground
-from llc_explorer.playground.model import CLOUD_POINTS, TRAIL_SEGMENTS, contour_grid
-from llc_explorer.ui.formatting import significant
+from llc_explorer.apps.playground.model import CLOUD_POINTS, TRAIL_SEGMENTS, contour_grid
+from llc_explorer.apps.ui.formatting import significant
 
 FAST = {"steps": 20_000, "chunk_size": 5000, "frame_interval": 0.0}
 

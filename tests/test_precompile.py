@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from llc_explorer import Explorer
-from llc_explorer.chains import CHUNKS, TRACES
+from llc_explorer.apps.explorer.views import readout_html, run_data
+from llc_explorer.apps.precompile import chunk_arguments, prepare, signature
+from llc_explorer.apps.ui.preparer import Preparer
 from llc_explorer.config import make_config
 from llc_explorer.estimator import stream_config
-from llc_explorer.explorer.views import readout_html, run_data
-from llc_explorer.precompile import chunk_arguments, prepare, signature
-from llc_explorer.traces import latest_half_estimate
-from llc_explorer.ui.preparer import Preparer
+from llc_explorer.sgmcmc.chains import CHUNKS, TRACES
+from llc_explorer.sgmcmc.traces import latest_half_estimate
 
 
 def unique_config(**settings):

@@ -1,4 +1,4 @@
-"""Statistical checks of the fast noise generator (llc_explorer.prng).
+"""Statistical checks of the fast noise generator (llc_explorer.sgmcmc.prng).
 
 Each check compares a statistic with its standard error under the ideal generator and allows
 5 standard errors (a false alarm about once in 3.5 million runs): a biased or correlated
@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.prng import HASH32, lowbias32
+from llc_explorer.sgmcmc.prng import HASH32, lowbias32
 
 N = 1_000_000
 

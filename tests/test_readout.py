@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 from readouts import readout_rows
 
+from llc_explorer.apps.explorer.views import readout_html
+from llc_explorer.apps.playground.views import RESULT_HEADER
+from llc_explorer.apps.playground.views import readout_html as playground_readout
+from llc_explorer.apps.ui.formatting import DASH, short, significant
+from llc_explorer.apps.ui.readout import CSS, table
 from llc_explorer.config import make_config
 from llc_explorer.estimator import stream_config
-from llc_explorer.explorer.views import readout_html
-from llc_explorer.playground.views import RESULT_HEADER
-from llc_explorer.playground.views import readout_html as playground_readout
-from llc_explorer.surface_sampling import make_surface_config, stream_surface
-from llc_explorer.ui.formatting import DASH, short, significant
-from llc_explorer.ui.readout import CSS, table
+from llc_explorer.surfaces.sampling import make_surface_config, stream_surface
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import llc_explorer as lx
-from llc_explorer.sweep import make_spec, read_rows, run_sweep
+from llc_explorer.bench.sweep import make_spec, read_rows, run_sweep
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -103,9 +103,9 @@ def test_a_spec_must_cover_its_hyperparameters() -> None:
 def test_a_reference_variant_runs_by_name_but_stays_out_of_the_menus() -> None:
     """``adaptive_drift_sgld`` (``in_menus=False``) is registered and runs by name, but the
     apps' sampler menus, the explorer's sweep list and a sweep's default samplers leave it out."""
+    from llc_explorer.apps.explorer.controls import Controls
+    from llc_explorer.apps.ui.sampler_controls import SamplerControls
     from llc_explorer.cli import build_parser, sweep_spec_of
-    from llc_explorer.explorer.controls import Controls
-    from llc_explorer.ui.sampler_controls import SamplerControls
 
     assert "adaptive_drift_sgld" in lx.sampler_names()
     assert "adaptive_drift_sgld" not in lx.menu_names()

@@ -13,15 +13,15 @@ import pytest
 from bokeh.models import Legend
 
 from llc_explorer import __version__, cli
-from llc_explorer.report import (
+from llc_explorer.bench.report import (
     diverged_panel,
     error_panel,
     spearman_interval,
     sweep_spec,
     write_report,
 )
-from llc_explorer.summary import summarize_rows
-from llc_explorer.sweep import make_spec, read_rows, run_sweep
+from llc_explorer.bench.summary import summarize_rows
+from llc_explorer.bench.sweep import make_spec, read_rows, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 STORED = [ROOT / "docs" / "results" / "1e3", ROOT / "docs" / "results" / "1e4"]

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from llc_explorer import estimate_llc, make_config, stream_llc
-from llc_explorer.adaptation import TARGET_ACCEPTANCE, TINY_TARGET, target_acceptance
 from llc_explorer.config import WARMUP_FACTOR
-from llc_explorer.run_length import (
+from llc_explorer.sgmcmc.adaptation import TARGET_ACCEPTANCE, TINY_TARGET, target_acceptance
+from llc_explorer.sgmcmc.run_length import (
     MIN_ADAPT,
     MIN_WARMUP,
     RISE_LIMIT,

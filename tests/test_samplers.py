@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from llc_explorer import REGISTRY, estimate_llc, get_sampler
-from llc_explorer.chains import TRACES, all_finite
-from llc_explorer.data import make_dataset
-from llc_explorer.dln import make_teacher
-from llc_explorer.gradients import minibatch_loss_and_grad
-from llc_explorer.samplers import Potential, tree_normal
+from llc_explorer.dln.data import make_dataset
+from llc_explorer.dln.gradients import minibatch_loss_and_grad
+from llc_explorer.dln.model import make_teacher
+from llc_explorer.sgmcmc.chains import TRACES, all_finite
+from llc_explorer.sgmcmc.samplers import Potential, tree_normal
 
 
 def hyper(name, **values):

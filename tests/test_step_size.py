@@ -7,16 +7,16 @@ import numpy as np
 import pytest
 
 from llc_explorer import calibrate_step_size, estimate_llc, make_config
-from llc_explorer.adaptation import (
+from llc_explorer.cli import main
+from llc_explorer.config import REFERENCE_NBETA
+from llc_explorer.sgmcmc.adaptation import (
     MIN_CHUNKS,
     WARMUP_ACCEPTANCE,
     DualAveraging,
     adapting_chunk_size,
     target_acceptance,
 )
-from llc_explorer.cli import main
-from llc_explorer.config import REFERENCE_NBETA
-from llc_explorer.registry import REGISTRY
+from llc_explorer.sgmcmc.registry import REGISTRY
 
 
 def test_dual_averaging_finds_the_step_size_of_the_target_acceptance():

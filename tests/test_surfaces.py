@@ -21,11 +21,11 @@ import pytest
 from scipy import integrate
 
 from llc_explorer import SURFACES, dln_llc, estimate_surface_llc, tempered_llc
-from llc_explorer.chains import TRACES
-from llc_explorer.registry import menu_names
-from llc_explorer.surface_sampling import make_surface_config
-from llc_explorer.surfaces import normal_crossing_llc, radial_llc
-from llc_explorer.truth import LearningCoefficient
+from llc_explorer.dln.truth import LearningCoefficient
+from llc_explorer.sgmcmc.chains import TRACES
+from llc_explorer.sgmcmc.registry import menu_names
+from llc_explorer.surfaces.library import normal_crossing_llc, radial_llc
+from llc_explorer.surfaces.sampling import make_surface_config
 
 
 def test_exact_coefficients_agree_with_independent_formulas() -> None:

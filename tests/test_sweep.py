@@ -13,10 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from llc_explorer.bench.report import write_report
+from llc_explorer.bench.summary import format_step_table, summarize_rows
+from llc_explorer.bench.sweep import (
+    lock_shard,
+    make_spec,
+    read_rows,
+    run_sweep,
+    shard,
+    unlock_shard,
+)
 from llc_explorer.errors import ConfigError
-from llc_explorer.report import write_report
-from llc_explorer.summary import format_step_table, summarize_rows
-from llc_explorer.sweep import lock_shard, make_spec, read_rows, run_sweep, shard, unlock_shard
 
 GRID = [
     "--widths", "4,3,4", "--widths", "3,2,3", "--rank", "1", "--samplers", "sgld,sghmc",

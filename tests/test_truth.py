@@ -6,7 +6,7 @@ from itertools import combinations, product
 import pytest
 
 from llc_explorer import dln_llc, num_params
-from llc_explorer.truth import aoyagi_formula, satisfies_aoyagi_conditions
+from llc_explorer.dln.truth import aoyagi_formula, satisfies_aoyagi_conditions
 
 
 def test_truth_cases(truth_cases):

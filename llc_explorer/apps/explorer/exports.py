@@ -1,0 +1,106 @@
+"""What a run in the explorer leaves behind: the ``estimate_llc`` call and the
+``llc-explorer estimate`` line that reproduce it (every setting that differs from the
+defaults, and the step size (a number, or ``auto`` when it adapts) and chunk length always,
+since the explorer runs in its own chunks), and the run's traces and summary as a zip file
+for the browser to download. Pure functions: nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import io
+import json
+import zipfile
+from html import escape
+from typing import Any
+
+from llc_explorer.config import LLCConfig, default_nbeta, make_config
+from llc_explorer.estimator import LLCResult
+from llc_explorer.sgmcmc.registry import get_spec
+
+ALWAYS = ("step_size", "chunk_size")
+"""Settings every reproduction states: the explorer's step size (a fixed one, or ``"auto"``:
+``estimate_llc``'s default depends on the sampler) and its chunks, which are short (the
+warm-up switches and the step size adapts at chunk boundaries)."""
+
+
+def changed_settings(config: LLCConfig) -> dict[str, Any]:
+    """The settings of ``config`` that ``estimate_llc`` needs to reproduce it exactly."""
+    baseline = make_config(config.widths, config.rank, sampler=config.sampler)
+    names = [f.name for f in dataclasses.fields(LLCConfig)]
+    skip = {"widths", "rank", "sampler_hyperparameters", "nbeta", "adapt_step_size", *ALWAYS}
+    out: dict[str, Any] = {}
+    if config.sampler != make_config(config.widths, config.rank).sampler:
+        out["sampler"] = config.sampler
+    out |= {
+        name: getattr(config, name)
+        for name in names
+        if name not in skip
+        and name != "sampler"
+        and getattr(config, name) != getattr(baseline, name)
+    }
+    if config.nbeta != default_nbeta(config.n):
+        out["nbeta"] = config.nbeta
+    defaults = get_spec(config.sampler).defaults
+    out |= {k: v for k, v in config.sampler_hyperparameters if v != defaults[k]}
+    step = "auto" if config.adapt_step_size else config.step_size
+    return out | {"step_size": step, "chunk_size": config.chunk_size}
+
+
+def python_code(config: LLCConfig) -> str:
+    """The ``estimate_llc`` call that reproduces ``config``'s run."""
+    args = [repr(list(config.widths)), str(config.rank)]
+    args += [f"{k}={v!r}" for k, v in changed_settings(config).items()]
+    return "from llc_explorer import estimate_llc\n\nresult = estimate_llc(" + ", ".join(args) + ")"
+
+
+def command_line(config: LLCConfig) -> str:
+    """The ``llc-explorer estimate`` line that reproduces ``config``'s run."""
+
+    def flag(value: Any) -> str:
+        return ("on" if value else "off") if isinstance(value, bool) else repr(value).strip("'")
+
+    parts = [
+        "llc-explorer estimate",
+        f"--widths {','.join(map(str, config.widths))}",
+        f"--rank {config.rank}",
+        *(f"--{k.replace('_', '-')} {flag(v)}" for k, v in changed_settings(config).items()),
+    ]
+    return " ".join(parts)
+
+
+def run_archive(result: LLCResult) -> bytes:
+    """A zip of ``traces.csv`` (chain, step, minibatch loss, running estimate, MALA acceptance
+    for every recorded step), ``summary.json`` (:meth:`LLCResult.to_dict`) and
+    ``reproduce.py`` (:func:`python_code`)."""
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(["chain", "step", "loss", "running_llc", "mala_acceptance"])
+    for chain in range(result.loss_trace.shape[0]):
+        columns = (result.loss_trace[chain], result.running_llc[chain], result.mala_trace[chain])
+        for step, values in enumerate(zip(*columns, strict=True)):
+            writer.writerow([chain, step, *(f"{float(v):.9g}" for v in values)])
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("traces.csv", table.getvalue())
+        zipped.writestr("summary.json", json.dumps(result.to_dict(), indent=1))
+        zipped.writestr("reproduce.py", python_code(result.config) + "\n")
+    return archive.getvalue()
+
+
+def download_link(archive: bytes, config: LLCConfig, steps_done: int) -> str:
+    """An HTML link that makes the browser save ``archive`` (a data URI: no server needed)."""
+    name = f"llc-run-{'-'.join(map(str, config.widths))}-r{config.rank}-seed{config.seed}.zip"
+    data = base64.b64encode(archive).decode()
+    size = (
+        f"{len(archive) / 2**20:.1f} MiB"
+        if len(archive) > 2**20
+        else f"{len(archive) / 1024:.0f} KiB"
+    )
+    return (
+        f'<a download="{escape(name)}" href="data:application/zip;base64,{data}">'
+        f"⬇ Download this run</a> ({escape(name)}, {size}: traces.csv for "
+        f"{steps_done:,} steps, summary.json, reproduce.py)"
+    )

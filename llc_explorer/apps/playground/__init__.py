@@ -1,0 +1,11 @@
+"""The teaching playground: SGMCMC samplers on two-parameter losses with a known learning
+coefficient, live in a notebook.
+
+``Playground()`` as a notebook cell's last line shows it. Modules: ``controls`` (widgets),
+``model`` (settings and plot numbers), ``views`` (figures and readout), ``app`` (the wiring
+and the sampling thread).
+"""
+
+from llc_explorer.apps.playground.app import Playground
+
+__all__ = ["Playground"]

@@ -1,0 +1,243 @@
+"""The Playground's views: per sampler, the surface with trails and samples, and the running
+LLC against the exact value; and the HTML readout.
+
+Figures are built once; an update only replaces ``ColumnDataSource.data``, the contour's
+data and a few annotation numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from bokeh.layouts import column, row
+from bokeh.models import (
+    BoxAnnotation,
+    CDSView,
+    ColumnDataSource,
+    GroupFilter,
+    HoverTool,
+    PrintfTickFormatter,
+    Title,
+)
+from bokeh.palettes import Greys256, Viridis256
+from bokeh.plotting import figure
+from bokeh.plotting.contour import contour_data
+
+from llc_explorer.apps.explorer.views import DIVERGED, burn_in_note, legend_outside, plot_figure
+from llc_explorer.apps.playground.model import (
+    CONTOUR_LEVELS,
+    box_half_width,
+    cloud_points,
+    contour_grid,
+    heads,
+    running_estimate,
+    trail_segments,
+)
+from llc_explorer.apps.ui.formatting import significant
+from llc_explorer.apps.ui.readout import CSS, muted, table
+from llc_explorer.surfaces.library import get_surface
+from llc_explorer.surfaces.sampling import SurfaceConfig, SurfaceResult
+
+EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "trails": ("x0", "y0", "x1", "y1", "alpha", "chain"),
+    "cloud": ("x", "y"),
+    "heads": ("x", "y", "chain", "status"),
+    "llc": ("step", "mean", "lower", "upper"),
+    "targets": ("step", "exact", "tempered"),
+}
+"""The columns of each source of a panel, by name."""
+
+PANEL_COLORS = ("#1f77b4", "#ff7f0e")
+"""Trail and estimate colour of the left and right panel."""
+
+FILL_PALETTE = [Viridis256[k * 255 // (CONTOUR_LEVELS - 2)] for k in range(CONTOUR_LEVELS - 1)]
+"""One fill colour per band between two contour levels (dark: low loss)."""
+
+
+def empty(name: str) -> dict[str, list]:
+    """The data of source ``name`` with no rows."""
+    return {column_name: [] for column_name in EMPTY_COLUMNS[name]}
+
+
+def panel_data(result: SurfaceResult) -> dict[str, dict]:
+    """A panel's plot data for ``result`` (a partial or final snapshot), by source name."""
+    return {
+        "trails": trail_segments(result.path),
+        "cloud": cloud_points(result),
+        "heads": heads(result),
+        "llc": running_estimate(result),
+        "targets": {
+            "step": [0, result.config.steps],
+            "exact": [float(result.truth.llc)] * 2,
+            "tempered": [result.tempered_llc] * 2,
+        },
+    }
+
+
+SURFACE_KEY = ("colour: log₁₀ K(w), darker is lower", "white dots: samples after the burn-in")
+"""The lines under the surface's title that say what its colours and marks are."""
+
+PANEL_WIDTH = 380
+"""Width (px) of one panel: the surface with its colour bar, and the LLC plot under it."""
+
+
+class SurfacePanel:
+    """One sampler's view: ``surface`` (filled contour of ``log10 K`` around ``w*`` with its
+    colour bar, fading chain trails, the post-burn-in sample cloud, chain heads with diverged
+    ones as red crosses) above ``llc`` (running estimate ± stderr, exact ``lambda`` and the
+    finite-temperature value, the burn-in shaded; legend under the data). ``sources`` holds
+    the data by name (``EMPTY_COLUMNS``)."""
+
+    def __init__(self, color: str) -> None:
+        self.sources = {name: ColumnDataSource(empty(name)) for name in EMPTY_COLUMNS}
+        src = self.sources
+        self.title = "surface"
+        surface = figure(
+            title="surface", height=400, width=PANEL_WIDTH, match_aspect=True,
+            x_axis_label="w₁", y_axis_label="w₂", tools="pan,wheel_zoom,box_zoom,reset,save",
+        )  # fmt: skip
+        self.contour = surface.contour(
+            **contour_grid("dln", 1000.0, 1.0), fill_color=FILL_PALETTE,
+            fill_alpha=0.85, line_color=Greys256[200], line_alpha=0.6, line_width=0.5,
+        )  # fmt: skip
+        self.color_bar = self.contour.construct_color_bar(
+            title="log₁₀ K", width=10, padding=4, formatter=PrintfTickFormatter(format="%.1f")
+        )
+        surface.add_layout(self.color_bar, "right")
+        for line in reversed(SURFACE_KEY):  # each new title goes above the last
+            surface.add_layout(Title(text=line, text_font_style="italic"), "above")
+        surface.scatter("x", "y", source=src["cloud"], size=2, color="white", alpha=0.35)
+        surface.segment(
+            "x0", "y0", "x1", "y1", source=src["trails"], color=color, line_alpha="alpha",
+            line_width=1.5,
+        )  # fmt: skip
+        by_status = {
+            status: CDSView(filter=GroupFilter(column_name="status", group=status))
+            for status in ("alive", "diverged")
+        }
+        alive = surface.scatter(
+            "x", "y", source=src["heads"], view=by_status["alive"], size=6, color=color,
+            line_color="white", legend_label="chain",
+        )  # fmt: skip
+        diverged = surface.scatter(
+            "x", "y", source=src["heads"], view=by_status["diverged"], size=14, marker="x",
+            color=DIVERGED, line_width=3, legend_label="diverged (where it left)",
+        )  # fmt: skip
+        surface.add_tools(
+            HoverTool(renderers=[alive, diverged], tooltips=[("chain", "@chain"), ("", "@status")])
+        )
+        legend_outside(surface, "below")
+        surface.legend.orientation = "horizontal"
+        llc = plot_figure("Running LLC estimate", "step", "λ̂", height=300, width=PANEL_WIDTH)
+        self.burn_in = BoxAnnotation(left=0, right=0, fill_color="gray", fill_alpha=0.15)
+        self.burn_in_note = Title(text=burn_in_note(None), text_font_style="italic")
+        llc.add_layout(self.burn_in)
+        llc.add_layout(self.burn_in_note, "above")
+        llc.varea("step", "lower", "upper", source=src["llc"], color=color, fill_alpha=0.25,
+                  legend_label="± stderr")  # fmt: skip
+        llc.line("step", "mean", source=src["llc"], color=color, line_width=2, legend_label="λ̂")
+        llc.line("step", "exact", source=src["targets"], color="black", line_width=2,
+                 legend_label="exact λ")  # fmt: skip
+        llc.line("step", "tempered", source=src["targets"], color="black", line_dash="dashed",
+                 legend_label="exact sampler at this n·β, gamma")  # fmt: skip
+        legend_outside(llc, "below")
+        llc.legend.ncols = 2
+        self.surface_figure, self.llc_figure = surface, llc
+        self.layout = column(surface, llc)
+
+    def draw_surface(self, config: SurfaceConfig) -> None:
+        """Redraw the contour (with its colour bar) for ``config``'s surface, ``n*beta`` and
+        ``gamma``, shade its burn-in, and clear the chains."""
+        grid = contour_grid(config.surface, config.nbeta, config.gamma)
+        self.contour.set_data(contour_data(**grid))
+        levels = [float(level) for level in grid["levels"]]
+        self.contour.levels = self.color_bar.levels = levels
+        self.color_bar.ticker.ticks = levels[::3]
+        self.burn_in.right = config.burn_in_steps
+        self.burn_in_note.text = burn_in_note(config.burn_in_steps)
+        half = box_half_width(config.gamma)
+        ranges = (self.surface_figure.x_range, self.surface_figure.y_range)
+        for axis in ranges:
+            axis.start, axis.end = -half, half
+        surface = get_surface(config.surface)
+        self.title = f"{config.sampler} on K(w) = {surface.formula}"
+        self.surface_figure.title.text = self.title
+        self.clear()
+
+    def show(self, data: dict[str, dict]) -> None:
+        """Plot a snapshot: ``data`` from :func:`panel_data` (computed off the main thread)."""
+        for name, columns in data.items():
+            self.sources[name].data = columns
+
+    def clear(self) -> None:
+        """Empty the chains' plots."""
+        for name, source in self.sources.items():
+            source.data = empty(name)
+
+    def mark_stale(self, stale: bool) -> None:
+        """Say in the title whether the plots are out of date with the settings."""
+        self.surface_figure.title.text = self.title + (" (stale: press Run)" if stale else "")
+
+
+class PlaygroundPlots:
+    """Two :class:`SurfacePanel`\\ s side by side (the right one shown in compare mode)."""
+
+    def __init__(self) -> None:
+        self.panels = [SurfacePanel(color) for color in PANEL_COLORS]
+        self.panels[1].layout.visible = False
+        self.layout = row(*(panel.layout for panel in self.panels))
+
+    def set_compare(self, on: bool) -> None:
+        """Show or hide the right panel."""
+        self.panels[1].layout.visible = on
+
+    def mark_stale(self, stale: bool) -> None:
+        """Say in each panel's title whether it is out of date with the settings."""
+        for panel in self.panels:
+            panel.mark_stale(stale)
+
+
+TEMPERED_HEADER = "<span title='what an exact sampler reaches here'>exact at n·β</span>"
+"""The header of the column of what an exact sampler reaches at this ``n*beta`` and gamma."""
+
+RESULT_HEADER = ("sampler", "λ̂", "± stderr", TEMPERED_HEADER, "diverged", "step")
+"""The columns of the readout's results table (one row per sampler shown)."""
+
+RESULT_WIDTHS = (120, 70, 85, 110, 90)
+"""Widths (px) of the results table's columns; the last takes the rest."""
+
+READOUT_WIDTH = "620px"
+"""The readout's fixed width, the same with one panel or two: nothing moves when compare is
+turned on or off, or when the numbers grow."""
+
+
+def readout_html(
+    configs: Sequence[SurfaceConfig], results: Sequence[SurfaceResult | None], status: str
+) -> str:
+    """The readout: the status and the exact LLC, then a table of the results shown (with their
+    own settings), one row per sampler: estimate, stderr, the value an exact sampler reaches
+    at this ``n*beta`` and ``gamma``, diverged chains and steps (dashes before a run)."""
+    shown = [result for result in results if result is not None]
+    rows = [["status", escape(status)]]
+    surfaces = [r.config.surface for r in shown] or [c.surface for c in configs]
+    if surfaces:
+        surface = get_surface(surfaces[0])
+        truth = surface.truth
+        key = muted(f"multiplicity {truth.multiplicity}; {escape(surface.source)}")
+        rows.append(["exact λ", f"{truth.llc} {key}"])
+    top = table(rows, RESULT_WIDTHS[:1], (False, False), width=READOUT_WIDTH)
+    lines = [
+        [
+            escape(r.config.sampler),
+            significant(r.llc_mean),
+            significant(r.llc_stderr, 2),
+            significant(r.tempered_llc),
+            f"{len(r.diverged_chains)} of {r.config.chains}",
+            f"{r.steps_done:,} of {r.config.steps:,}",
+        ]
+        for r in shown
+    ] or [[escape(c.sampler), "—", "—", "—", "—", "—"] for c in configs]
+    numbers = (False, True, True, True, True, True)
+    results_table = table(lines, RESULT_WIDTHS, numbers, RESULT_HEADER, width=READOUT_WIDTH)
+    return CSS + top + results_table
