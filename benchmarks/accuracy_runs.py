@@ -30,7 +30,7 @@ from llc_explorer.config import make_config
 from llc_explorer.dln.architectures import random_architectures
 from llc_explorer.estimator import stream_batch
 from llc_explorer.sgmcmc.adaptation import target_acceptance
-from llc_explorer.sgmcmc.samplers import get_sampler
+from llc_explorer.sgmcmc.registry import get_sampler
 
 
 def block_means(trace: np.ndarray, block: int) -> list[list[float | None]]:

@@ -19,9 +19,10 @@ from llc_explorer import num_params, sampler_names
 from llc_explorer.config import make_config
 from llc_explorer.dln.gradients import MinibatchGradient
 from llc_explorer.dln.problem import build_problem, problem_keys
-from llc_explorer.sgmcmc.chains import CHUNKS, chain_hyperparameters, init_chains
+from llc_explorer.sgmcmc.chain_state import chain_hyperparameters, init_chains
+from llc_explorer.sgmcmc.chains import CHUNKS
+from llc_explorer.sgmcmc.potential import Potential
 from llc_explorer.sgmcmc.registry import get_sampler
-from llc_explorer.sgmcmc.samplers import Potential
 
 
 def tree_bytes(tree) -> int:

@@ -22,7 +22,8 @@ from llc_explorer import get_sampler, make_config
 from llc_explorer.dln.architectures import random_architectures, size_class
 from llc_explorer.dln.gradients import minibatch_loss_and_grad
 from llc_explorer.dln.problem import build_problem
-from llc_explorer.sgmcmc.samplers import Potential, rmsprop_metric
+from llc_explorer.sgmcmc.potential import Potential
+from llc_explorer.sgmcmc.samplers import rmsprop_metric
 
 SETTINGS = {
     # label: (a, b2, bias correction, step size): the default and Li et al.'s pSGLD

@@ -1,12 +1,15 @@
 """llc_explorer: the local learning coefficient of deep linear networks, estimated by SGMCMC
 and compared with its exact value (Aoyagi 2024; Hitchcock & Hoogland 2025)."""
 
+from importlib import metadata
+
 from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.dln.local_truth import local_llc, teacher_llc
 from llc_explorer.dln.truth import LearningCoefficient, dln_llc, num_params
 from llc_explorer.errors import ConfigError
-from llc_explorer.estimator import LLCResult, estimate_llc, stream_llc
+from llc_explorer.estimator import LLCResult, calibrate_step_size, estimate_llc, stream_llc
 from llc_explorer.sgmcmc.adaptation import StepSizeCalibration
+from llc_explorer.sgmcmc.potential import Potential
 from llc_explorer.sgmcmc.registry import (
     REGISTRY,
     Hyperparameter,
@@ -18,12 +21,14 @@ from llc_explorer.sgmcmc.registry import (
     sampler_names,
     unregister_sampler,
 )
-from llc_explorer.sgmcmc.samplers import Potential, Sampler
-from llc_explorer.step_size import calibrate_step_size
+from llc_explorer.sgmcmc.samplers import Sampler
 from llc_explorer.surfaces.library import SURFACES, tempered_llc
 from llc_explorer.surfaces.sampling import SurfaceResult, estimate_surface_llc, stream_surface
 
-__version__ = "0.1.0"
+try:
+    __version__ = metadata.version("llc_explorer")
+except metadata.PackageNotFoundError:  # imported from a source tree that is not installed
+    __version__ = "0+unknown"
 
 
 def __getattr__(name: str) -> object:

@@ -1,4 +1,5 @@
-"""The LLC estimator (spec section 3), in one-shot and streaming form.
+"""The LLC estimator (spec section 3), in one-shot and streaming form, and the automatic step
+size as a value to keep (:func:`calibrate_step_size`).
 
 Per chain ``c``: ``lambda_hat_c = n*beta * (mean_{B <= t < T} L_{B_t}(w_t^c) - L_n(w*))``, with
 ``B`` burn-in steps out of ``T`` (steps counted from 0). The estimate is the mean over
@@ -10,292 +11,53 @@ convergence diagnostics and warnings are those of :mod:`llc_explorer.sgmcmc.diag
 from __future__ import annotations
 
 import dataclasses
-import math
 import warnings
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass
-from fractions import Fraction
-from functools import cached_property, partial
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing
+from functools import partial
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.config import (
-    LLCConfig,
-    make_config,
-)
+from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.dln.gradients import MinibatchGradient
-from llc_explorer.dln.local_truth import truth_note
-from llc_explorer.dln.problem import Problem, build_problem, problem_keys
+from llc_explorer.dln.memory import check_memory
+from llc_explorer.dln.problem import build_problem, problem_keys
 from llc_explorer.dln.truth import num_params
 from llc_explorer.errors import ConfigError
-from llc_explorer.memory import check_memory
+from llc_explorer.result import LLCResult, summarize
+from llc_explorer.settings import of_kind
 from llc_explorer.sgmcmc import run_length
 from llc_explorer.sgmcmc.adaptation import (
-    TINY_PARAMS,
     StepSchedule,
     StepSizeCalibration,
+    require_acceptance,
     run_chunk_size,
 )
 from llc_explorer.sgmcmc.adaptation import target_acceptance as acceptance_target
-from llc_explorer.sgmcmc.chains import (
+from llc_explorer.sgmcmc.chain_state import (
     ChainState,
     chain_hyperparameters,
     init_chains,
-    last,
-    run_chains,
     shard_chains,
 )
-from llc_explorer.sgmcmc.diagnostics import (
-    ABOVE_MAXIMUM,
-    MALA_MAX,
-    SYSTEMATIC,
-    TINY_MALA_MAX,
-    Diagnostics,
-    convergence_warnings,
-    diagnose,
-    interval95,
-    loss_ceiling,
-)
-from llc_explorer.sgmcmc.registry import REGISTRY, get_sampler, get_spec
-from llc_explorer.sgmcmc.run_length import Phases
-from llc_explorer.sgmcmc.samplers import Potential
-from llc_explorer.sgmcmc.traces import ChainEstimate, Traces, latest_half_estimate
-
-
-@dataclass(frozen=True)
-class LLCResult:
-    """An LLC estimate (complete when ``done``; partial snapshots come from ``stream_llc``).
-
-    ``true_llc`` and ``multiplicity`` are the exact local learning coefficient at the teacher
-    the chains start from (``None`` where the package cannot compute it, see
-    :mod:`llc_explorer.dln.local_truth`); ``global_llc`` is Aoyagi's value for the whole model,
-    never above ``true_llc``.
-
-    ``burn_in_steps`` and ``warmup_steps`` are the run's (with ``steps="auto"`` decided as it
-    goes: ``warmup_steps`` is ``None`` while the warm-up runs, and ``burn_in_steps`` then the
-    budget); ``stop_reason`` says why it ended (:mod:`llc_explorer.sgmcmc.run_length`; ``None``
-    while it runs) and ``warmup_rise`` is the warm-up's last measured rise per doubling.
-    """
-
-    config: LLCConfig
-    true_llc: Fraction | None
-    multiplicity: int | None
-    global_llc: Fraction
-    llc_mean: float
-    llc_std: float
-    llc_stderr: float
-    llc_per_chain: np.ndarray
-    relative_error: float
-    diverged_chains: list[tuple[int, int]]
-    loss_trace: np.ndarray
-    running_llc: np.ndarray
-    mala_trace: np.ndarray
-    loss_at_teacher: float
-    num_params: int
-    steps_done: int
-    steps_per_second: float
-    compile_seconds: float
-    done: bool
-    calibration: StepSizeCalibration | None = None
-    burn_in_steps: int = 0
-    warmup_steps: int | None = 0
-    stop_reason: str | None = None
-    warmup_rise: float = math.nan
-
-    @property
-    def message(self) -> str:
-        """A plain sentence on the state of the estimate (empty when nothing needs saying)."""
-        chains = self.config.chains
-        if len(self.diverged_chains) == chains:
-            return (
-                f"all {chains} chains diverged (their loss blew up past any value the posterior "
-                f"reaches, or became NaN) at step size {self.config.step_size:.3g}: there is no "
-                "estimate; try a smaller step size"
-            )
-        if self.warmup_steps is None:
-            return (
-                "warm-up: the estimate starts once the chains have left w*; until then a "
-                "provisional value (the latest half of the steps) is shown"
-            )
-        if self.steps_done <= self.burn_in_steps:
-            return (
-                f"burn-in: the estimate starts after step {self.burn_in_steps:,}; "
-                "until then a provisional value (the latest half of the steps) is shown"
-            )
-        if self.diverged_chains:
-            return (
-                f"{len(self.diverged_chains)} of {chains} chains diverged (their loss blew up or "
-                f"became NaN at step size {self.config.step_size:.3g}) and are excluded"
-            )
-        return ""
-
-    @property
-    def provisional(self) -> bool:
-        """Whether the burn-in is still running (no estimate yet: see
-        :attr:`provisional_llc`)."""
-        return self.steps_done <= self.burn_in_steps
-
-    @cached_property
-    def provisional_llc(self) -> float:
-        """During the burn-in, the mean over the chains still alive of
-        :func:`llc_explorer.sgmcmc.traces.latest_half_estimate` at the latest step (NaN before the
-        first step and after the burn-in, where :attr:`llc_mean` is the estimate)."""
-        if not 0 < self.steps_done <= self.burn_in_steps:
-            return math.nan
-        diverged = dict(self.diverged_chains)
-        alive = [c for c in range(self.config.chains) if c not in diverged]
-        if not alive:
-            return math.nan
-        latest = latest_half_estimate(
-            self.loss_trace[alive],
-            np.array([self.steps_done - 1]),
-            self.config.nbeta,
-            self.loss_at_teacher,
-        )
-        return float(np.mean(latest))
-
-    @cached_property
-    def mala_per_chain(self) -> np.ndarray:
-        """Each chain's mean MALA acceptance after burn-in (NaN for a diverged chain, before
-        the burn-in ends, and for samplers without one: :mod:`llc_explorer.sgmcmc.mala`)."""
-        accepted = self.mala_trace[:, self.burn_in_steps :]
-        out = np.full(accepted.shape[0], np.nan)
-        defined = np.isfinite(accepted).any(axis=1) & np.isfinite(self.llc_per_chain)
-        out[defined] = np.nanmean(accepted[defined], axis=1)
-        return out
-
-    @cached_property
-    def diagnostics(self) -> Diagnostics:
-        """R-hat, ESS, MCSE, drift and MALA acceptance of the sampling window
-        (:mod:`llc_explorer.sgmcmc.diagnostics`), over the chains that did not diverge."""
-        alive = np.isfinite(self.llc_per_chain)
-        if self.steps_done <= self.burn_in_steps or not alive.any():
-            return Diagnostics.undefined()
-        window = slice(self.burn_in_steps, self.steps_done)
-        return diagnose(
-            self.loss_trace[alive, window],
-            self.mala_trace[alive, window],
-            self.config.nbeta,
-            self.llc_mean,
-        )
-
-    @cached_property
-    def llc_ci95(self) -> tuple[float, float]:
-        """The 95% interval for the LLC: Monte Carlo part plus the systematic allowance
-        ``SYSTEMATIC`` (:mod:`llc_explorer.sgmcmc.diagnostics`)."""
-        return interval95(self.llc_per_chain, self.diagnostics.mcse, SYSTEMATIC)
-
-    @cached_property
-    def llc_ci95_mc(self) -> tuple[float, float]:
-        """The Monte Carlo part of :attr:`llc_ci95` alone (Student's t over the chains)."""
-        return interval95(self.llc_per_chain, self.diagnostics.mcse)
-
-    @cached_property
-    def criteria(self) -> dict[str, float]:
-        """The automatic run length's stopping criteria now (:func:`run_length.criteria`), the
-        precision they aim at, and the warm-up's last rise per doubling."""
-        values = run_length.criteria(self.diagnostics, self.llc_mean, self.llc_ci95_mc)
-        return {**values, "precision": self.config.precision, "warmup_rise": self.warmup_rise}
-
-    @cached_property
-    def warnings(self) -> list[str]:
-        """Plain-words warnings: diverged chains, an estimate no LLC can have, a run stopped
-        at its budget, and every convergence diagnostic past its limit
-        (:func:`llc_explorer.sgmcmc.diagnostics.convergence_warnings`)."""
-        diverged = len(self.diverged_chains)
-        out = [self.message] if diverged else []
-        if self.llc_mean > (1 + ABOVE_MAXIMUM) * self.num_params / 2:
-            out.append(
-                f"the estimate {self.llc_mean:,.4g} exceeds d/2 = {self.num_params / 2:,.1f}, "
-                "which no learning coefficient can: the chains are not sampling the local "
-                "posterior (a step size far too large, or chains carried away in the warm-up); "
-                "lower the step size or the warm-up factor"
-            )
-        if self.stop_reason == "budget":
-            out.append(
-                f"the run reached its budget ({self.steps_done:,} steps) before the estimate "
-                f"converged (Monte Carlo half-width {self.criteria['half_width']:.1%} against "
-                f"the target {100 * self.config.precision:.3g}%, or a check below); raise max_steps"
-            )
-        tiny = self.num_params < TINY_PARAMS
-        return out + convergence_warnings(
-            self.diagnostics, mala_max=TINY_MALA_MAX if tiny else MALA_MAX
-        )
-
-    @property
-    def step_size_source(self) -> str:
-        """``"auto"`` (adapted during the burn-in: :mod:`llc_explorer.sgmcmc.adaptation`),
-        ``"default"`` (the sampler's default) or ``"user"``."""
-        if self.calibration is not None:
-            return "auto"
-        default = get_spec(self.config.sampler).defaults["step_size"]
-        return "default" if self.config.step_size == default else "user"
-
-    @property
-    def truth_note(self) -> str:
-        """Which exact value applies at this teacher, in plain words."""
-        return truth_note(self.true_llc, self.global_llc, self.config.teacher, self.config.rank)
-
-    def to_datatree(self) -> Any:
-        """This result as an ArviZ ``DataTree`` (``posterior``, ``warmup_posterior``,
-        ``sample_stats``, ``llc_estimate``: :mod:`llc_explorer.arviz_export`); needs the
-        ``arviz`` extra (``pip install ".[arviz]"``)."""
-        from llc_explorer.arviz_export import to_datatree
-
-        return to_datatree(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (no traces); NaN becomes ``None``."""
-
-        def clean(x: float) -> float | None:
-            return None if not math.isfinite(x) else x
-
-        truth = self.true_llc
-        return {
-            "true_llc": None if truth is None else float(truth),
-            "true_llc_fraction": None if truth is None else str(truth),
-            "multiplicity": self.multiplicity,
-            "global_llc": float(self.global_llc),
-            "global_llc_fraction": str(self.global_llc),
-            "truth_note": self.truth_note,
-            "llc_mean": clean(self.llc_mean),
-            "llc_std": clean(self.llc_std),
-            "llc_stderr": clean(self.llc_stderr),
-            "llc_per_chain": [clean(float(x)) for x in self.llc_per_chain],
-            "llc_ci95": [clean(x) for x in self.llc_ci95],
-            "llc_ci95_mc": [clean(x) for x in self.llc_ci95_mc],
-            "relative_error": clean(self.relative_error),
-            "warnings": self.warnings,
-            "mala_acceptance": clean(self.diagnostics.mala_acceptance),
-            "mala_acceptance_per_chain": [clean(float(x)) for x in self.mala_per_chain],
-            "diagnostics": {k: clean(v) for k, v in self.diagnostics._asdict().items()},
-            "diverged_chains": [{"chain": c, "step": s} for c, s in self.diverged_chains],
-            "loss_at_teacher": self.loss_at_teacher,
-            "num_params": self.num_params,
-            "steps_done": self.steps_done,
-            "burn_in_steps": self.burn_in_steps,
-            "warmup_steps": self.warmup_steps,
-            "stop_reason": self.stop_reason,
-            "criteria": {k: clean(v) for k, v in self.criteria.items()},
-            "step_size_source": self.step_size_source,
-            "step_size_calibration": None
-            if self.calibration is None
-            else self.calibration.as_dict(),
-            "steps_per_second": self.steps_per_second,
-            "compile_seconds": self.compile_seconds,
-            "message": self.message,
-            "config": self.config.as_dict(),
-        }
+from llc_explorer.sgmcmc.chains import last, run_chains
+from llc_explorer.sgmcmc.diagnostics import loss_ceiling
+from llc_explorer.sgmcmc.potential import Potential
+from llc_explorer.sgmcmc.registry import REGISTRY, get_sampler
+from llc_explorer.sgmcmc.samplers import Sampler
+from llc_explorer.sgmcmc.traces import Traces
 
 
 def check_batchable(configs: Sequence[LLCConfig]) -> None:
-    """``ValueError`` unless ``configs`` differ only in the sampler's own hyperparameters."""
+    """``ConfigError`` unless ``configs`` differ only in per-chain values (the step size and
+    the sampler's own hyperparameters: kind ``per_chain`` in :mod:`llc_explorer.settings`)."""
 
     def rest(config: LLCConfig) -> LLCConfig:
-        return dataclasses.replace(config, step_size=0.0, sampler_hyperparameters=())
+        per_chain: dict[str, Any] = dict.fromkeys(of_kind("per_chain"), 0.0)
+        return dataclasses.replace(config, **per_chain, sampler_hyperparameters=())
 
     base = rest(configs[0])
     for config in configs[1:]:
@@ -306,50 +68,29 @@ def check_batchable(configs: Sequence[LLCConfig]) -> None:
             )
 
 
-def summarize(
-    config: LLCConfig,
-    problem: Problem,
-    traces: Traces,
-    chains: slice,
-    diverged_at: np.ndarray,
-    steps_done: int,
-    run_seconds: float,
-    compile_seconds: float,
-    calibration: StepSizeCalibration | None,
-    phases: Phases,
-) -> LLCResult:
-    """Estimate from the first ``steps_done`` recorded steps of the ``chains`` of ``traces``
-    (``diverged_at`` is already theirs), in the run's ``phases``."""
-    loss, running = traces.loss[chains, :steps_done], traces.running[chains, :steps_done]
-    estimate = ChainEstimate.of(running[:, -1], diverged_at)
-    truth = problem.truth
-    exact = math.nan if truth is None else float(truth.llc)
-    return LLCResult(
-        config=config,
-        true_llc=None if truth is None else truth.llc,
-        multiplicity=None if truth is None else truth.multiplicity,
-        global_llc=problem.global_truth.llc,
-        llc_mean=estimate.mean,
-        llc_std=estimate.std,
-        llc_stderr=estimate.stderr,
-        llc_per_chain=estimate.per_chain,
-        relative_error=(estimate.mean - exact) / exact,
-        diverged_chains=estimate.diverged,
-        loss_trace=loss,
-        running_llc=running,
-        mala_trace=traces.acceptance[chains, :steps_done],
-        loss_at_teacher=problem.loss_at_teacher,
-        num_params=problem.num_params,
-        steps_done=steps_done,
-        steps_per_second=config.chains * steps_done / run_seconds if run_seconds else math.nan,
-        compile_seconds=compile_seconds,
-        done=phases.stop_reason is not None,
-        calibration=calibration,
-        burn_in_steps=traces.burn_in,
-        warmup_steps=phases.warmup_end,
-        stop_reason=phases.stop_reason,
-        warmup_rise=phases.warmup_rise,
-    )
+def chunk_statics(config: LLCConfig, *, adapting: bool) -> tuple[Sampler, MinibatchGradient, int]:
+    """The static arguments of ``config``'s chunk: the sampler, the gradient estimator and the
+    chunk length (shorter while the step size adapts)."""
+    chunk = run_chunk_size(config, adapting=adapting)
+    return get_sampler(config.sampler), MinibatchGradient(config.batch_size), chunk
+
+
+def chunk_arrays(
+    configs: Sequence[LLCConfig], teacher: Any, *, loss_at_teacher: float, num_params: int
+) -> tuple[ChainState, Potential]:
+    """The chains' starting state (every config's chains at ``teacher``, each group of
+    ``chains`` with its config's hyperparameters, the same noise keys per group) and the
+    potential. One setup for the run (:func:`stream_batch`) and for compiling ahead from
+    shapes alone (:mod:`llc_explorer.apps.precompile`, under ``jax.eval_shape``), so the two
+    cannot drift apart."""
+    config = configs[0]
+    sampler = get_sampler(config.sampler)
+    _, _, chain_key = problem_keys(config.seed, config.prng)
+    keys = jnp.tile(jax.random.split(chain_key, config.chains), len(configs))
+    hyper = chain_hyperparameters(sampler, configs)
+    ceiling = loss_ceiling(loss_at_teacher, config.nbeta, num_params)
+    state = init_chains(sampler, teacher, hyper, keys=keys, ceiling=ceiling)
+    return state, Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), teacher)
 
 
 def stream_batch(
@@ -379,7 +120,7 @@ def stream_batch(
     check_memory(dataclasses.replace(config, chains=config.chains * len(configs)))
     if target_acceptance is None and config.adapt_step_size:
         target_acceptance = acceptance_target(num_params(config.widths))
-    chunk = run_chunk_size(config, adapting=target_acceptance is not None)
+    sampler, gradient, chunk = chunk_statics(config, adapting=target_acceptance is not None)
     configs = [dataclasses.replace(c, chunk_size=chunk) for c in configs]
     phases = run_length.Phases.of(config)
     auto = run_length.AutoLength(config, phases) if config.auto_length else None
@@ -389,24 +130,16 @@ def stream_batch(
         phases=phases,
         target=target_acceptance,
     )
-    problem = build_problem(
-        config.widths,
-        config.rank,
-        n=config.n,
-        seed=config.seed,
-        noise=config.noise,
-        input_dist=config.input_dist,
-        teacher=config.teacher,
+    problem = build_problem(**{name: getattr(config, name) for name in of_kind("problem")})
+    state, potential = chunk_arrays(
+        configs,
+        problem.teacher,
+        loss_at_teacher=problem.loss_at_teacher,
+        num_params=problem.num_params,
     )
-    potential = Potential(jnp.float32(config.nbeta), jnp.float32(config.gamma), problem.teacher)
-    _, _, chain_key = problem_keys(config.seed, config.prng)
-    keys = jnp.tile(jax.random.split(chain_key, config.chains), len(configs))
-    sampler = get_sampler(config.sampler)
-    hyper = chain_hyperparameters(sampler, configs)
-    ceiling = loss_ceiling(problem.loss_at_teacher, config.nbeta, problem.num_params)
-    state = shard_chains(init_chains(sampler, problem.teacher, hyper, keys=keys, ceiling=ceiling))
+    state = shard_chains(state)
     burn_in = config.steps if phases.burn_in_end is None else phases.burn_in_end
-    traces = Traces(config, keys.shape[0], problem.loss_at_teacher, burn_in=burn_in)
+    traces = Traces(config, config.chains * len(configs), problem.loss_at_teacher, burn_in=burn_in)
     groups = [slice(k * config.chains, (k + 1) * config.chains) for k in range(len(configs))]
     running = np.array([c.step_size for c in configs])
 
@@ -418,7 +151,7 @@ def stream_batch(
         return state
 
     chunks = run_chains(
-        sampler, MinibatchGradient(config.batch_size), problem.data, potential, state,
+        sampler, gradient, problem.data, potential, state,
         steps=config.steps, chunk_size=chunk, before_chunk=scheduled,
     )  # fmt: skip
     for part in chunks:
@@ -510,3 +243,38 @@ def estimate_llc(widths, rank, **settings: Any) -> LLCResult:
     diverging chains are reported in the result, never raised.
     """
     return last(stream_llc(widths, rank, **settings))
+
+
+def calibrate_config(
+    config: LLCConfig,
+    *,
+    target: float | None = None,
+    watch: Callable[[Iterator], Iterator] = iter,
+) -> StepSizeCalibration | None:
+    """Adapt ``config``'s step size over its burn-in (starting from ``config.step_size``) and
+    return the result; ``target`` is the MALA acceptance aimed for (default: that of
+    :func:`llc_explorer.sgmcmc.adaptation.target_acceptance` for the network). ``ValueError`` for a
+    sampler without a MALA acceptance (AdamSGLD, SGHMC, SGNHT). ``watch`` filters the stream
+    of partial results (the explorer passes its stoppable stream); ``None`` if it ends before
+    the burn-in does."""
+    require_acceptance(config.sampler)
+    if target is None:
+        target = acceptance_target(num_params(config.widths))
+    with closing(stream_batch([config], target_acceptance=target)) as batches:
+        for (result,) in watch(batches):
+            if result.warmup_steps is not None and result.steps_done >= result.burn_in_steps:
+                return result.calibration
+    return None
+
+
+def calibrate_step_size(
+    widths, rank, *, target: float | None = None, **settings: Any
+) -> StepSizeCalibration:
+    """The automatic step size for ``estimate_llc(widths, rank, **settings)``: the burn-in of
+    that run (``steps * burn_in`` steps), adapting from the sampler's default step size
+    (``settings["step_size"]`` is ignored). ``ValueError`` for a sampler without a MALA
+    acceptance (AdamSGLD, SGHMC, SGNHT) or a bad setting."""
+    config = make_config(widths, rank, **{**settings, "step_size": None})
+    calibration = calibrate_config(config, target=target)
+    assert calibration is not None  # nothing stops the stream here
+    return calibration

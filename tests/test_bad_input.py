@@ -18,8 +18,9 @@ import pytest
 import llc_explorer as lx
 from llc_explorer import cli
 from llc_explorer.bench.sweep import make_spec, read_rows, run_sweep
+from llc_explorer.cli import commands
 from llc_explorer.config import default_nbeta
-from llc_explorer.memory import (
+from llc_explorer.dln.memory import (
     FRACTION,
     available_memory,
     check_memory,
@@ -75,7 +76,7 @@ def test_cli_any_other_error_is_a_bug_exit_1(monkeypatch, capsys) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("out of cheese")
 
-    monkeypatch.setattr(cli, "estimate_llc", broken)
+    monkeypatch.setattr(commands, "estimate_llc", broken)
     assert cli.main(["estimate", "--widths", "3,4,3", "--rank", "1"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" in err and "out of cheese" in err and "internal error" in err

@@ -153,27 +153,21 @@ def test_a_bare_call_prints_usage_and_a_version_flag_exists():
     assert version.stdout.strip() == f"llc-explorer {metadata.version('llc_explorer')}"
 
 
-def test_estimate_help_shows_every_default_from_where_it_is_declared():
-    """Issue 27: --steps, --chains, --n, --burn-in, --gamma ... showed no default. Each now
-    comes from make_config's signature, the one place it is declared."""
+def test_sweep_help_shows_the_sweeps_own_defaults():
+    """Issue 27: the sweep's flags showed no defaults. They come from ``SweepSpec``, where the
+    sweep declares them (every setting's ``estimate`` flag: tests/test_settings.py)."""
     from llc_explorer.bench.sweep import SweepSpec
-    from llc_explorer.cli import build_parser, plain, setting_defaults
+    from llc_explorer.cli.parser import build_parser
+    from llc_explorer.settings import SETTINGS, shown
 
     parser = build_parser()
-    estimate = next(a for a in parser._actions if a.dest == "command").choices["estimate"]
-    helps = {action.dest: action.help for action in estimate._actions}
-    defaults = setting_defaults()
-    assert {"chains", "n", "burn_in", "gamma", "sampler"} <= set(defaults)
-    for name, value in defaults.items():
-        assert f"(default {plain(value)})" in helps[name], name
-    assert "(default 30,000; 60,000 below 100 parameters)" in helps["steps"]
-    assert "rmsprop_sgld on" in helps["bias_correction"]
-    assert all(action.default is None for action in estimate._actions if action.dest in defaults)
     sweep = next(a for a in parser._actions if a.dest == "command").choices["sweep"]
     helps = {action.dest: action.help for action in sweep._actions}
     spec = {field.name: field.default for field in dataclasses.fields(SweepSpec)}
-    for name in ("steps", "chains", "n", "batch_size", "burn_in", "gamma", "teacher"):
-        assert f"(default {plain(spec[name])})" in helps[name], name
+    shared = [name for name in spec if name in SETTINGS]
+    assert {"steps", "chains", "n", "batch_size", "burn_in", "gamma", "teacher"} <= set(shared)
+    for name in shared:
+        assert f"(default {shown(spec[name])})" in helps[name], name
     assert "(default 10,000)" in helps["steps"] and "(default 10)" in helps["archs"]
 
 
@@ -182,7 +176,7 @@ def test_one_rounding_rule_for_the_report_and_its_warnings():
     size 7", and the interval printed as "[48.07, 54.8]". Counts now round to the nearest
     integer everywhere; the estimate and interval keep 4 significant digits, zeros included."""
     from llc_explorer import estimate_llc
-    from llc_explorer.cli import format_result
+    from llc_explorer.cli.commands import format_result
 
     result = estimate_llc([5, 3, 5], 1, sampler="sgld", n=2000, steps=300, seed=3)
     text = format_result(result)

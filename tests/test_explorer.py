@@ -14,16 +14,11 @@ from readouts import readout_rows
 
 from llc_explorer import Explorer, dln_llc, explore
 from llc_explorer.apps.explorer.controls import Controls
-from llc_explorer.apps.explorer.model import (
-    MAX_POINTS,
-    MEMORY_LIMIT,
-    PLOT_LIMIT,
-    build_config,
-    memory_limit,
-)
+from llc_explorer.apps.explorer.model import MEMORY_LIMIT, build_config, memory_limit
 from llc_explorer.apps.ui.formatting import significant
+from llc_explorer.apps.ui.plot_data import MAX_POINTS, PLOT_LIMIT
+from llc_explorer.dln.memory import FRACTION
 from llc_explorer.errors import ConfigError
-from llc_explorer.memory import FRACTION
 from llc_explorer.sgmcmc.chains import TRACES
 from llc_explorer.sgmcmc.registry import REGISTRY
 
@@ -158,7 +153,7 @@ def test_an_error_while_sampling_is_shown_not_raised(
         raise RuntimeError("out of cheese")
         yield
 
-    monkeypatch.setattr("llc_explorer.apps.explorer.app.stream_config", broken)
+    monkeypatch.setattr("llc_explorer.apps.explorer.sampling.stream_config", broken)
     assert explorer.run(block=True)
     assert explorer.status == "error: RuntimeError: out of cheese"
     assert "out of cheese" in explorer.ui.readout.value

@@ -15,7 +15,12 @@ import numpy as np
 import pytest
 
 from llc_explorer import Explorer, cli
+from llc_explorer.apps.explorer.exports import ALWAYS, changed_settings, command_line
+from llc_explorer.apps.explorer.model import OWN_DEFAULTS
+from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.dln.architectures import random_architectures
+from llc_explorer.settings import REQUIRED, SETTINGS
+from llc_explorer.sgmcmc.registry import all_hyperparameters
 
 SMALL = {"widths": [5, 3, 5], "rank": 2, "sampler": "sgld", "n": 2000, "chains": 3, "steps": 900}
 
@@ -78,3 +83,47 @@ def test_a_size_class_button_draws_the_sweeps_architecture() -> None:
     explorer.ui.size_classes["1e3"].click()
     assert "architecture seed must be an int, at least 0" in explorer.ui.drawn.value
     assert explorer.config.widths == expected.widths  # nothing changed
+
+
+def test_a_fresh_explorer_starts_at_the_apis_defaults() -> None:
+    """Its own defaults (the network, steps and warm-up) are the API's on its first network,
+    and every other setting starts at the API's: its code states only ``ALWAYS``."""
+    explorer = Explorer()
+    declared = {
+        name: s.default for name, s in SETTINGS.items() if s.default not in (None, REQUIRED)
+    }
+    shown = {name: w.value for name, w in explorer.controls.items() if name in declared}
+    assert {"sampler", "teacher", "gamma", "n", "batch_size", "chains", "seed"} <= set(shown)
+    assert shown == {name: declared[name] for name in shown}
+    assert not set(shown) & set(OWN_DEFAULTS)
+    assert explorer.controls["nbeta"].value == "" and explorer.controls["auto_step"].value
+    assert list(changed_settings(explorer.config)) == list(ALWAYS)
+    assert explorer.controls["n"].tooltip == SETTINGS["n"].help
+
+
+def config_of_command_line(line: str) -> LLCConfig:
+    """The config ``llc-explorer estimate`` runs for ``line`` (as ``cli.run_estimate`` reads
+    its flags)."""
+    args = cli.build_parser().parse_args(shlex.split(line)[1:])
+    names = [*(name for name in SETTINGS if name not in ("widths", "rank")), *all_hyperparameters()]
+    given = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    return make_config(args.widths, args.rank, **given)
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"nbeta": 2500.0, "teacher": "first_layer", "a": 0.2, "n": 5000},  # adapting step
+        {"widths": [5, 3, 5], "rank": 2, "sampler": "sgld", "burn_in": 0.5, "step_size": 1e-6},
+        {"sampler": "sghmc", "friction": 0.2, "gamma": 3.0, "batch_size": 50},
+    ],
+)
+def test_the_code_and_command_line_reproduce_every_setting(settings: dict) -> None:
+    """Without running: the call's settings and the command line's flags make the very config
+    the explorer runs (derived defaults included: n*beta, and the steps and warm-up factor of
+    a tiny network, which the explorer's own differ from)."""
+    config = Explorer(**settings).config
+    assert make_config(config.widths, config.rank, **changed_settings(config)) == config
+    line = command_line(config)
+    assert config_of_command_line(line) == config
+    assert ("--step-size auto" in line) == config.adapt_step_size

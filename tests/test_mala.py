@@ -9,8 +9,9 @@ from llc_explorer import estimate_llc, get_sampler
 from llc_explorer.config import make_config
 from llc_explorer.dln.gradients import MinibatchGradient
 from llc_explorer.dln.problem import build_problem, problem_keys
-from llc_explorer.sgmcmc.chains import CHUNKS, chain_hyperparameters, init_chains
-from llc_explorer.sgmcmc.samplers import Potential
+from llc_explorer.sgmcmc.chain_state import chain_hyperparameters, init_chains
+from llc_explorer.sgmcmc.chains import CHUNKS
+from llc_explorer.sgmcmc.potential import Potential
 
 GAMMA = 50.0
 

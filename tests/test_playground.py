@@ -38,7 +38,8 @@ def test_run_draws_trails_cloud_and_the_running_estimate(app: Playground) -> Non
         assert not any(isinstance(item, Legend) for item in fig.center)
         assert any(isinstance(item, Legend) for item in fig.below)
     assert panel.color_bar in panel.surface_figure.right
-    assert (panel.burn_in.left, panel.burn_in.right) == (0, result.config.burn_in_steps)
+    (shading,) = panel.burn_in.boxes
+    assert (shading.left, shading.right) == (0, result.config.burn_in_steps)
     row = readout_rows(app.ui.readout.value)["sgld"]
     assert row[0] == significant(result.llc_mean) and row[3] == "0 of 32"
 

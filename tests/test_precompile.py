@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from llc_explorer import Explorer
-from llc_explorer.apps.explorer.views import readout_html, run_data
+from llc_explorer.apps.explorer.plot_data import run_data
+from llc_explorer.apps.explorer.readout import readout_html
 from llc_explorer.apps.precompile import chunk_arguments, prepare, signature
 from llc_explorer.apps.ui.preparer import Preparer
 from llc_explorer.config import make_config

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from readouts import readout_rows
 
-from llc_explorer.apps.explorer.views import readout_html
-from llc_explorer.apps.playground.views import RESULT_HEADER
-from llc_explorer.apps.playground.views import readout_html as playground_readout
+from llc_explorer.apps.explorer.readout import readout_html
+from llc_explorer.apps.playground.readout import RESULT_HEADER
+from llc_explorer.apps.playground.readout import readout_html as playground_readout
 from llc_explorer.apps.ui.formatting import DASH, short, significant
 from llc_explorer.apps.ui.readout import CSS, table
 from llc_explorer.config import make_config

@@ -105,7 +105,8 @@ def test_a_reference_variant_runs_by_name_but_stays_out_of_the_menus() -> None:
     apps' sampler menus, the explorer's sweep list and a sweep's default samplers leave it out."""
     from llc_explorer.apps.explorer.controls import Controls
     from llc_explorer.apps.ui.sampler_controls import SamplerControls
-    from llc_explorer.cli import build_parser, sweep_spec_of
+    from llc_explorer.cli.commands import sweep_spec_of
+    from llc_explorer.cli.parser import build_parser
 
     assert "adaptive_drift_sgld" in lx.sampler_names()
     assert "adaptive_drift_sgld" not in lx.menu_names()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from llc_explorer import estimate_llc, make_config, stream_llc
-from llc_explorer.config import WARMUP_FACTOR
+from llc_explorer.settings import WARMUP_FACTOR
 from llc_explorer.sgmcmc.adaptation import TARGET_ACCEPTANCE, TINY_TARGET, target_acceptance
 from llc_explorer.sgmcmc.run_length import (
     MIN_ADAPT,

@@ -9,8 +9,9 @@ from llc_explorer import REGISTRY, estimate_llc, get_sampler
 from llc_explorer.dln.data import make_dataset
 from llc_explorer.dln.gradients import minibatch_loss_and_grad
 from llc_explorer.dln.model import make_teacher
-from llc_explorer.sgmcmc.chains import TRACES, all_finite
-from llc_explorer.sgmcmc.samplers import Potential, tree_normal
+from llc_explorer.sgmcmc.chains import TRACES
+from llc_explorer.sgmcmc.potential import Potential
+from llc_explorer.sgmcmc.tree import all_finite, tree_normal
 
 
 def hyper(name, **values):

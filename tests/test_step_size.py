@@ -12,42 +12,62 @@ from llc_explorer.config import REFERENCE_NBETA
 from llc_explorer.sgmcmc.adaptation import (
     MIN_CHUNKS,
     WARMUP_ACCEPTANCE,
-    DualAveraging,
+    StepSchedule,
     adapting_chunk_size,
     target_acceptance,
 )
+from llc_explorer.sgmcmc.dual_averaging import dual_averaging
 from llc_explorer.sgmcmc.registry import REGISTRY
+from llc_explorer.sgmcmc.run_length import Phases
 
 
 def test_dual_averaging_finds_the_step_size_of_the_target_acceptance():
     # Two groups with acceptance a(eps) = exp(-eps / scale): the target 0.8 is reached at
     # eps = scale * log(1.25). Start two decades off, on either side.
     scales = np.array([1e-6, 1e-3])
-    adapt = DualAveraging(np.array([1e-8, 1e-1]), 0.8, horizon=10**9)
-    for k in range(300):
-        adapt.update(np.exp(-adapt.step_size / scales), done=k, chunk=1)
-    np.testing.assert_allclose(adapt.step_size, scales * math.log(1.25), rtol=0.05)
+    rule = dual_averaging(0.8)
+    state = rule.init(np.array([1e-8, 1e-1]))
+    for _ in range(300):
+        state = rule.update(state, np.exp(-rule.final(state) / scales))
+    np.testing.assert_allclose(rule.final(state), scales * math.log(1.25), rtol=0.05)
+
+
+def test_dual_averaging_is_pure():
+    """An update returns a new state and leaves the old one as it was: the same update of the
+    same state gives the same step sizes again."""
+    rule = dual_averaging(0.8)
+    start = rule.init(np.array([1e-6, 1e-6]))
+    kept = [np.copy(x) for x in start]
+    again = rule.update(start, np.array([0.5, 0.9]))
+    assert (start.step, again.step) == (0, 1)
+    for before, now in zip(kept, start, strict=True):
+        np.testing.assert_array_equal(before, now)
+    twice = rule.update(start, np.array([0.5, 0.9]))
+    np.testing.assert_array_equal(rule.final(twice), rule.final(again))
 
 
 def test_ceiling_holds_without_windup():
     # Acceptance 1 for 50 chunks would push eps up; with a ceiling it stays at the start, and
     # the first chunks of low acceptance lower it at once (no wound-up H to unwind).
-    adapt = DualAveraging(np.array([1e-6]), 0.6, horizon=10**9, ceiling=True)
-    for k in range(50):
-        adapt.update(np.array([1.0]), done=k, chunk=1)
-    assert adapt.step_size[0] == pytest.approx(1e-6)
-    for k in range(50, 53):
-        adapt.update(np.array([0.2]), done=k, chunk=1)
-    assert adapt.step_size[0] < 0.8e-6
+    rule = dual_averaging(0.6, ceiling=True)
+    state = rule.init(np.array([1e-6]))
+    for _ in range(50):
+        state = rule.update(state, np.array([1.0]))
+    assert rule.final(state)[0] == pytest.approx(1e-6)
+    for _ in range(3):
+        state = rule.update(state, np.array([0.2]))
+    assert rule.final(state)[0] < 0.8e-6
 
 
 def test_a_group_whose_chains_all_diverged_keeps_its_step_size():
     """Its acceptance is NaN: shrinking its step would only misreport the step they diverged
     at, while the other group adapts as before."""
-    adapt = DualAveraging(np.array([1e-6, 1e-6]), 0.8, horizon=10**9)
-    for k in range(5):
-        adapt.update(np.array([np.nan, 0.2]), done=k, chunk=1)
-    assert adapt.step_size[0] == pytest.approx(1e-6) and adapt.step_size[1] < 1e-7
+    rule = dual_averaging(0.8)
+    state = rule.init(np.array([1e-6, 1e-6]))
+    for _ in range(5):
+        state = rule.update(state, np.array([np.nan, 0.2]))
+    step_size = rule.final(state)
+    assert step_size[0] == pytest.approx(1e-6) and step_size[1] < 1e-7
 
 
 def test_the_automatic_step_size_starts_smaller_at_a_large_nbeta():
@@ -62,14 +82,17 @@ def test_the_automatic_step_size_starts_smaller_at_a_large_nbeta():
 
 
 def test_adaptation_freezes_before_the_sampling_window():
-    adapt = DualAveraging(np.array([1e-6]), 0.8, horizon=1000)
-    for done in range(100, 901, 100):
-        adapt.update(np.array([0.95]), done=done, chunk=100)
-    assert not adapt.frozen  # the next chunk (900..1000) still lies in the burn-in
-    frozen = adapt.update(np.array([0.95]), done=1000, chunk=100).copy()
-    assert adapt.frozen
-    np.testing.assert_array_equal(adapt.update(np.array([0.1]), done=1100, chunk=100), frozen)
-    assert [h[2] for h in adapt.history] == list(range(100, 1001, 100))
+    schedule = StepSchedule(np.array([1e-6]), factor=1.0, phases=Phases(0, 1000), target=0.8)
+    for start in range(0, 1000, 100):  # every chunk adapts, 900..1000 the last
+        before = schedule.for_chunk(start).copy()
+        schedule.observe(start, np.array([0.95]), start + 100, 100)
+        assert schedule.base[0] > before[0]
+    frozen = schedule.base.copy()
+    schedule.observe(1000, np.array([0.1]), 1100, 100)
+    np.testing.assert_array_equal(schedule.for_chunk(1100), frozen)
+    calibration = schedule.calibration(0)
+    assert calibration.ends.tolist() == list(range(100, 1001, 100))
+    assert calibration.step_size == frozen[0]
     assert adapting_chunk_size(1024, 9000) * MIN_CHUNKS <= 9000
 
 

@@ -124,7 +124,7 @@ def test_a_worker_error_is_logged_with_its_traceback(monkeypatch, caplog) -> Non
         raise RuntimeError("out of cheese")
         yield
 
-    monkeypatch.setattr("llc_explorer.apps.explorer.app.stream_config", broken)
+    monkeypatch.setattr("llc_explorer.apps.explorer.sampling.stream_config", broken)
     explorer = Explorer(**SMALL)
     with caplog.at_level(logging.ERROR, logger="llc_explorer"):
         assert explorer.run(block=True)

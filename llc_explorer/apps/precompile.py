@@ -13,11 +13,12 @@ problem is built, which halves the wait on a 2-core machine.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
+from itertools import pairwise
 from typing import Any
 
 import jax
@@ -25,47 +26,41 @@ import jax.numpy as jnp
 
 from llc_explorer.config import LLCConfig
 from llc_explorer.dln.data import Dataset
-from llc_explorer.dln.gradients import MinibatchGradient
-from llc_explorer.dln.problem import problem_keys
-from llc_explorer.estimator import stream_config
-from llc_explorer.sgmcmc.adaptation import run_chunk_size
-from llc_explorer.sgmcmc.chains import CHUNKS, chain_hyperparameters, init_chains
-from llc_explorer.sgmcmc.registry import get_sampler
-from llc_explorer.sgmcmc.samplers import Potential
+from llc_explorer.dln.truth import num_params
+from llc_explorer.estimator import chunk_arrays, chunk_statics, stream_config
+from llc_explorer.settings import of_kind
+from llc_explorer.sgmcmc.chains import CHUNKS
 
 LOG = logging.getLogger("llc_explorer")
 
 
 def signature(config: LLCConfig) -> tuple:
-    """What :func:`prepare` depends on: the problem's settings and the chunk's static
-    arguments and shapes (configs that differ only in traced values share one)."""
-    return (
-        config.widths, config.rank, config.n, config.seed, config.noise, config.input_dist,
-        config.teacher, config.sampler, config.batch_size, config.chunk_size, config.chains,
-        config.prng, config.adapt_step_size,
-    )  # fmt: skip
-
-
-def shaped(shape: tuple[int, ...], dtype: Any = jnp.float32) -> Any:
-    """A stand-in for an array of ``shape`` and ``dtype`` when compiling ahead (typed as
-    ``Any``: it goes where arrays go)."""
-    return jax.ShapeDtypeStruct(shape, dtype)
+    """What :func:`prepare` depends on: the settings that build the problem or fix the
+    compiled chunk (kinds ``problem`` and ``chunk`` in :mod:`llc_explorer.settings`), and
+    whether the step size adapts (shorter chunks). Configs that differ only in traced values
+    share one."""
+    names = of_kind("problem", "chunk")
+    return (*(getattr(config, name) for name in names), config.adapt_step_size)
 
 
 def chunk_arguments(config: LLCConfig) -> tuple[tuple, tuple]:
     """The static arguments of the first chunk that :func:`stream_config` runs for
     ``config`` (sampler, gradient estimator, chunk length, no path) and the shapes of its
-    array arguments (``jax.ShapeDtypeStruct``; nothing is allocated)."""
-    sampler = get_sampler(config.sampler)
-    center = tuple(shaped((h_out, h_in)) for h_in, h_out in itertools.pairwise(config.widths))
-    hyper = chain_hyperparameters(sampler, [config])
-    keys = jax.random.split(problem_keys(config.seed, config.prng)[2], config.chains)
-    state = jax.eval_shape(lambda c: init_chains(sampler, c, hyper, keys=keys), center)
-    data = Dataset(shaped((config.n, config.widths[0])), shaped((config.n, config.widths[-1])))
-    scalar, step = shaped(()), shaped((), jnp.int32)
-    chunk = run_chunk_size(config, adapting=config.adapt_step_size)
-    static = (sampler, MinibatchGradient(config.batch_size), chunk, False)
-    return static, (state, data, Potential(scalar, scalar, center), step, step)
+    array arguments (``jax.ShapeDtypeStruct``; nothing is allocated), from the run's own
+    setup (:func:`llc_explorer.estimator.chunk_arrays`)."""
+    shaped: Any = jax.ShapeDtypeStruct  # stand-ins go where arrays go
+    center = tuple(shaped((h_out, h_in), jnp.float32) for h_in, h_out in pairwise(config.widths))
+    arrays = partial(
+        chunk_arrays, [config], loss_at_teacher=0.0, num_params=num_params(config.widths)
+    )
+    state, potential = jax.eval_shape(arrays, center)
+    data = Dataset(
+        shaped((config.n, config.widths[0]), jnp.float32),
+        shaped((config.n, config.widths[-1]), jnp.float32),
+    )
+    step = shaped((), jnp.int32)
+    static = (*chunk_statics(config, adapting=config.adapt_step_size), False)
+    return static, (state, data, potential, step, step)
 
 
 COMPILED: set[tuple] = set()

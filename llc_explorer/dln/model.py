@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from llc_explorer.dln.truth import num_params
-from llc_explorer.errors import not_one_of
+from llc_explorer.errors import lookup
 
 Params = tuple[jax.Array, ...]
 
@@ -161,9 +161,8 @@ true parameters the chains start (docs/TRUTH.md)."""
 
 
 def check_teacher(construction: str) -> str:
-    """``construction`` if it names a teacher construction, else ``ValueError``."""
-    if construction not in TEACHERS:
-        raise not_one_of("teacher", construction, TEACHERS)
+    """``construction`` if it names a teacher construction, else ``ConfigError``."""
+    lookup("teacher", construction, TEACHERS)
     return construction
 
 

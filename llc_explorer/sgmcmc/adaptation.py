@@ -12,15 +12,8 @@ the sampling step size starts from the warm-up's divided by ``warmup_factor`` an
 ``TARGET_ACCEPTANCE`` until the sampling window, for which it is frozen. After the ``k``-th
 chunk of a phase, with mean MALA acceptance ``a_k`` over its chains
 (:mod:`llc_explorer.sgmcmc.mala`;
-a group whose chains all diverged keeps its step size):
-
-    H_k = (1 - 1/(k + t0)) H_{k-1} + (delta - a_k) / (k + t0)
-    log eps_k = mu - sqrt(k) / g * H_k,           mu = log eps_0
-
-with Stan's ``g = 0.05`` and ``t0 = 10``. The next chunk runs at ``eps_k``. Stan freezes at a
-running average of ``log eps_k``; here the acceptance keeps falling while the chains spread out
-from ``w*``, so an average lags behind on the large side (measured: acceptance 0.74 in the
-sampling window against the target 0.8), and the last iterate is used.
+a group whose chains all diverged keeps its step size), the next chunk runs at the ``eps_k``
+of dual averaging (:mod:`llc_explorer.sgmcmc.dual_averaging`) toward the phase's target.
 
 Why two phases: near the degenerate start almost every move is accepted, so a step size chosen
 there (a short pilot) is far too large later; a warm-up at a fixed multiple of a default that
@@ -36,6 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from llc_explorer.errors import ConfigError
+from llc_explorer.sgmcmc.dual_averaging import DualAveraging, DualAveragingState, dual_averaging
 from llc_explorer.sgmcmc.registry import get_sampler
 from llc_explorer.sgmcmc.run_length import Phases, adapting_steps
 
@@ -51,8 +45,8 @@ SMALL_TARGET = 0.95
 
 TINY_PARAMS = 100
 """Networks below this many parameters are *tiny*: they get ``TINY_TARGET``, no warm-up boost
-(:func:`llc_explorer.config.default_warmup_factor`) and a longer run
-(:func:`llc_explorer.config.default_steps`)."""
+(:func:`llc_explorer.settings.default_warmup_factor`) and a longer run
+(:func:`llc_explorer.settings.default_steps`)."""
 
 TINY_TARGET = 0.98
 """The target on a tiny network."""
@@ -86,9 +80,6 @@ chains then had not left ``w*`` by the sampling window (six 1e4 DLNs of calibrat
 the six, -1.3% on the 1e5 one (0.6: -8.9%); six 1e3 DLNs read the same at 0.4 and 0.5 and
 better than at 0.6 (median abs 1.3% against 1.9%). docs/ACCURACY.md, section 0.6."""
 
-
-GAIN, T0 = 0.05, 10.0
-"""Stan's dual-averaging constants ``g`` and ``t0``."""
 
 MIN_CHUNKS = 24
 """An adapting run uses chunks short enough for this many adaptation steps between its
@@ -126,50 +117,35 @@ class StepSizeCalibration(NamedTuple):
         return out
 
 
-class DualAveraging:
-    """Dual averaging of ``log eps`` for ``G`` independent groups of chains at once."""
+class PhaseAdaptation(NamedTuple):
+    """One phase's adaptation: its ``rule`` and ``state``, and whether it is ``frozen``, as it
+    is once the next chunk would reach past ``horizon`` (so that the sampling window runs at
+    one step size)."""
 
-    def __init__(
-        self, initial: np.ndarray, target: float, horizon: float, *, ceiling: bool = False
-    ) -> None:
-        """Start at ``initial`` step sizes; freeze once a chunk would reach past ``horizon``;
-        with ``ceiling``, never step above ``initial`` (``H`` is held at the value that gives
-        the ceiling, so that a later fall in acceptance acts at once)."""
-        if not 0 < target < 1:
-            raise ConfigError(f"target acceptance must be in (0, 1); got {target!r}")
-        self.mu = np.log(np.asarray(initial, np.float64))
-        self.target = target
-        self.horizon = horizon
-        self.h = np.zeros_like(self.mu)
-        self.log_eps = self.mu.copy()
-        self.ceiling = ceiling
-        self.k = 0
-        self.frozen = False
-        self.history: list[tuple[np.ndarray, np.ndarray, int]] = []
+    rule: DualAveraging
+    state: DualAveragingState
+    horizon: float
+    frozen: bool = False
+
+    @classmethod
+    def start(
+        cls, step_size: np.ndarray, target: float, horizon: float, *, ceiling: bool = False
+    ) -> PhaseAdaptation:
+        """Adaptation toward ``target`` from ``step_size``
+        (:func:`llc_explorer.sgmcmc.dual_averaging.dual_averaging`)."""
+        rule = dual_averaging(target, ceiling=ceiling)
+        return cls(rule, rule.init(step_size), horizon)
 
     @property
     def step_size(self) -> np.ndarray:
         """The step size of each group for the next chunk."""
-        return np.exp(self.log_eps)
+        return self.rule.final(self.state)
 
-    def update(self, acceptance: np.ndarray, done: int, chunk: int) -> np.ndarray:
-        """Record the chunk that ended at step ``done`` with mean ``acceptance`` per group (NaN:
-        every chain diverged; that group's step size stays the one they diverged at) and
-        return the next chunk's step sizes."""
-        if self.frozen:
-            return self.step_size
-        acceptance = np.asarray(acceptance, np.float64)
-        dead = np.isnan(acceptance)  # no chain of the group left: its step size stays
-        self.history.append((self.step_size, acceptance, done))
-        self.k += 1
-        k = self.k
-        h = (1 - 1 / (k + T0)) * self.h + (self.target - acceptance) / (k + T0)
-        if self.ceiling:
-            h = np.maximum(h, 0.0)  # log eps = mu exactly where it would rise above
-        self.h = np.where(dead, self.h, h)
-        self.log_eps = np.where(dead, self.log_eps, self.mu - math.sqrt(k) / GAIN * self.h)
-        self.frozen = done + chunk > self.horizon
-        return self.step_size
+    def after(self, acceptance: np.ndarray, done: int, chunk: int) -> PhaseAdaptation:
+        """The adaptation after the chunk that ended at step ``done`` with mean ``acceptance``
+        per group (the next chunk is ``chunk`` steps long)."""
+        state = self.rule.update(self.state, acceptance)
+        return self._replace(state=state, frozen=done + chunk > self.horizon)
 
 
 class StepSchedule:
@@ -177,18 +153,21 @@ class StepSchedule:
     adapted when ``target`` is given, over the run's ``phases``
     (:class:`llc_explorer.sgmcmc.run_length.Phases`, whose warm-up may end as the run goes).
     ``base`` holds each group's sampling step size (during an adapted warm-up: the warm-up's
-    divided by ``factor``)."""
+    divided by ``factor``). Each phase adapts through a pure state
+    (:class:`PhaseAdaptation`), replaced after every chunk; ``history`` records the step
+    sizes, mean acceptance and end of every adapting chunk."""
 
     def __init__(
         self, base: np.ndarray, *, factor: float, phases: Phases, target: float | None
     ) -> None:
         self.base = np.asarray(base, np.float64)
         self.factor, self.phases, self.target = factor, phases, target
-        self.warmup: DualAveraging | None = None
-        self.sampling: DualAveraging | None = None
+        self.warmup: PhaseAdaptation | None = None
+        self.sampling: PhaseAdaptation | None = None
+        self.history: list[tuple[np.ndarray, np.ndarray, int]] = []
         if target is not None and phases.warmup_end != 0:
             horizon = math.inf if phases.warmup_end is None else phases.warmup_end
-            self.warmup = DualAveraging(
+            self.warmup = PhaseAdaptation.start(
                 self.base * factor, WARMUP_ACCEPTANCE, horizon, ceiling=True
             )
 
@@ -199,31 +178,35 @@ class StepSchedule:
         if self.target is not None and self.sampling is None:  # the warm-up has just ended
             horizon = self.phases.burn_in_end
             assert horizon is not None  # known once the warm-up has ended
-            self.sampling = DualAveraging(self.base, self.target, horizon)
+            self.sampling = PhaseAdaptation.start(self.base, self.target, horizon)
         return self.base
 
     def observe(self, start: int, acceptance: np.ndarray, done: int, chunk: int) -> None:
         """Adapt after the chunk ``start .. done - 1`` with mean ``acceptance`` per group."""
-        phase = self.warmup if self.phases.in_warmup(start) else self.sampling
+        in_warmup = self.phases.in_warmup(start)
+        phase = self.warmup if in_warmup else self.sampling
         if phase is None or phase.frozen:
             return
-        eps = phase.update(acceptance, done, chunk)
-        self.base = eps / self.factor if phase is self.warmup else eps
+        self.history.append((phase.step_size, np.asarray(acceptance, np.float64), done))
+        phase = phase.after(acceptance, done, chunk)
+        if in_warmup:
+            self.warmup, self.base = phase, phase.step_size / self.factor
+        else:
+            self.sampling, self.base = phase, phase.step_size
 
     def calibration(self, group: int) -> StepSizeCalibration | None:
         """The adaptation's record for ``group`` so far (``None`` when the step size is fixed)."""
         if self.target is None:
             return None
-        history = [h for phase in (self.warmup, self.sampling) if phase for h in phase.history]
-        ends = np.array([h[2] for h in history], np.int64)
+        ends = np.array([h[2] for h in self.history], np.int64)
         warmup_end = self.phases.warmup_end  # None: an automatic warm-up still running
         if warmup_end is None:
             warmup_end = int(ends[-1]) if ends.size else 0
         return StepSizeCalibration(
             step_size=float(self.base[group]),
             target=self.target,
-            step_sizes=np.array([h[0][group] for h in history]),
-            acceptance=np.array([h[1][group] for h in history]),
+            step_sizes=np.array([h[0][group] for h in self.history]),
+            acceptance=np.array([h[1][group] for h in self.history]),
             ends=ends,
             warmup_end=warmup_end,
             warmup_target=WARMUP_ACCEPTANCE,

@@ -8,10 +8,9 @@ then on it is frozen (its parameters stop changing), it records NaN, and its ``d
 holds that step. Nothing raises.
 
 The wrapper knows neither the model nor the integrator: a *gradient estimator*
-``estimate(params, data, *, key) -> (L_B(w), grad L_B(w))`` (a hashable callable, such as
-:class:`llc_explorer.dln.gradients.MinibatchGradient` for a DLN or
-:class:`llc_explorer.surfaces.library.SurfaceGradient` for a two-parameter surface) feeds the
-sampler's ``update`` (:mod:`llc_explorer.sgmcmc.samplers`).
+(:data:`llc_explorer.sgmcmc.potential.GradientEstimator`) feeds the sampler's ``update``
+(:mod:`llc_explorer.sgmcmc.samplers`), and the chains' state
+(:mod:`llc_explorer.sgmcmc.chain_state`) carries everything that changes from step to step.
 
 Compiled chunks are cached per sampler, gradient estimator, chunk length and argument
 shapes; every number that a user tunes (step size, ``gamma``, ``n*beta``, sampler
@@ -21,113 +20,22 @@ the compiled chunk.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from llc_explorer.sgmcmc.mala import acceptance, weighted_sq_norm
-from llc_explorer.sgmcmc.samplers import Params, Potential, Sampler, potential_gradient
-
-GradientEstimator = Callable[..., tuple[jax.Array, Params]]
-"""``estimate(params, data, *, key) -> (L_B(w), grad L_B(w))``, hashable by value."""
-
-
-class ChainState(NamedTuple):
-    """The state of ``C`` chains; every leaf has a leading chain axis. Each chain carries its
-    own sampler hyperparameters, so one batch can run several step sizes side by side.
-    ``mala_norm`` is ``|U'_t|^2_{P_t}`` of the last move (NaN before the first), for the MALA
-    acceptance of the next (:mod:`llc_explorer.sgmcmc.mala`). ``ceiling`` is the loss above which a
-    chain counts as diverged (module docstring)."""
-
-    params: Params
-    sampler_state: Any
-    hyper: Any
-    alive: jax.Array
-    diverged_at: jax.Array
-    key: jax.Array
-    mala_norm: jax.Array
-    ceiling: jax.Array
-
-
-def chain_hyperparameters(sampler: Sampler, configs: Sequence[Any]) -> Any:
-    """The sampler's hyperparameter NamedTuple for every chain of ``configs`` in turn (each
-    config has ``chains`` and ``hyperparameters()``): float32 arrays with one entry per chain
-    (traced, so new values never recompile; a flag becomes 1.0 or 0.0)."""
-    values = [c.hyperparameters() for c in configs for _ in range(c.chains)]
-    return sampler.hyperparams(
-        **{
-            name: jnp.asarray([float(v[name]) for v in values], jnp.float32)
-            for name in sampler.hyperparams._fields
-        }
-    )
-
-
-@partial(jax.jit, static_argnums=0)
-def init_chains(
-    sampler: Sampler,
-    center: Params,
-    hyper: Any,
-    *,
-    keys: jax.Array,
-    ceiling: float | jax.Array = math.inf,
-) -> ChainState:
-    """Chains started at ``center`` (``w*``): one per entry of ``keys``, with the per-chain
-    hyperparameters ``hyper`` (every leaf has a leading chain axis) and the loss ``ceiling``
-    above which a chain counts as diverged (default: none). Jitted: one compile instead of one
-    per small operation."""
-    chains = keys.shape[0]
-    init = sampler.init
-    params = jax.tree.map(lambda w: jnp.broadcast_to(w, (chains, *w.shape)), center)
-    sampler_state = jax.vmap(init)(params, hyper)
-    # Every leaf gets its own buffer: the state is donated to each chunk, and a sampler's
-    # init may alias leaves (SGNHT's xi_0 = A is the hyperparameter itself).
-    params, sampler_state, hyper = jax.tree.map(jnp.copy, (params, sampler_state, hyper))
-    return ChainState(
-        params=params,
-        sampler_state=sampler_state,
-        hyper=hyper,
-        alive=jnp.ones((chains,), bool),
-        diverged_at=jnp.full((chains,), -1, jnp.int32),
-        key=keys,
-        mala_norm=jnp.full((chains,), jnp.nan, jnp.float32),
-        ceiling=jnp.full((chains,), ceiling, jnp.float32),
-    )
-
-
-def shard_chains(state: ChainState) -> ChainState:
-    """Spread the chain axis over all visible devices (when the chain count divides evenly).
-
-    ``jit`` then partitions every chunk so each device advances its own chains; results do not
-    depend on the device count. On a CPU, ``XLA_FLAGS=--xla_force_host_platform_device_count=N``
-    (set before JAX starts) makes N host devices, one per core.
-    """
-    devices = jax.devices()
-    if len(devices) == 1 or state.alive.shape[0] % len(devices):
-        return state
-    mesh = Mesh(np.array(devices), ("chains",))
-    return jax.device_put(state, NamedSharding(mesh, PartitionSpec("chains")))
-
-
-def all_finite(tree: Any) -> jax.Array:
-    """Whether every entry of every leaf is finite: ``sum(0 * x)`` is 0 then, and NaN as soon
-    as one entry is infinite or NaN (a float sum, which XLA:CPU vectorises; a boolean
-    ``all(isfinite(x))`` ran at a quarter of its speed)."""
-    return jnp.isfinite(sum(jnp.sum(0 * x) for x in jax.tree.leaves(tree)))
-
-
-def freeze_where(keep_old: jax.Array, old: Any, new: Any) -> Any:
-    """Leafwise ``old if keep_old else new`` (``keep_old`` is a scalar)."""
-    return jax.tree.map(lambda o, n: jnp.where(keep_old, o, n), old, new)
-
+from llc_explorer.sgmcmc.chain_state import ChainState
+from llc_explorer.sgmcmc.mala import step_acceptance
+from llc_explorer.sgmcmc.potential import GradientEstimator, Potential
+from llc_explorer.sgmcmc.samplers import Sampler
+from llc_explorer.sgmcmc.tree import Tree, all_finite, freeze_where
 
 TRACES = {"count": 0}
 """How many times a chunk function has been traced (a test guard against recompiling)."""
@@ -143,7 +51,7 @@ def run_chunk(
     potential: Potential,
     start: jax.Array,
     total: jax.Array,
-) -> tuple[ChainState, jax.Array, jax.Array, Params | None]:
+) -> tuple[ChainState, jax.Array, jax.Array, Tree | None]:
     """Advance every chain over steps ``start .. start + chunk_steps - 1`` (those ``< total``).
 
     Returns the new state, the recorded minibatch losses, shape ``(C, chunk_steps)``:
@@ -156,21 +64,22 @@ def run_chunk(
 
     def one_chain(
         chain: ChainState, t: jax.Array
-    ) -> tuple[ChainState, tuple[jax.Array, jax.Array, Params | None]]:
+    ) -> tuple[ChainState, tuple[jax.Array, jax.Array, Tree | None]]:
         key, batch_key, noise_key = jax.random.split(chain.key, 3)
         loss, grad = estimate(chain.params, data, key=batch_key)
         params, sampler_state = sampler.update(
             chain.params, chain.sampler_state, grad, potential, chain.hyper, key=noise_key
         )
-        if sampler.metric is None:
-            accepted = mala_norm = jnp.float32(jnp.nan)
-        else:
-            # The move w_{t-1} -> w_t ran with P_{t-1} (the old state's metric): its acceptance
-            # needs |U'_t|^2 in that metric; the next move's needs it in P_t.
-            drift = potential_gradient(chain.params, grad, potential)
-            after = weighted_sq_norm(drift, sampler.metric(chain.sampler_state, chain.hyper))
-            accepted = acceptance(chain.hyper.step_size, chain.mala_norm, after)
-            mala_norm = weighted_sq_norm(drift, sampler.metric(sampler_state, chain.hyper))
+        accepted, mala_norm = step_acceptance(
+            sampler,
+            chain.params,
+            grad,
+            potential,
+            chain.hyper,
+            chain.sampler_state,
+            sampler_state,
+            chain.mala_norm,
+        )
         active = chain.alive & (t < total)
         loss_ok = jnp.isfinite(loss) & (loss <= chain.ceiling)
         step_ok = loss_ok & all_finite(params)
@@ -195,7 +104,7 @@ def run_chunk(
 
     def step(
         state: ChainState, t: jax.Array
-    ) -> tuple[ChainState, tuple[jax.Array, jax.Array, Params | None]]:
+    ) -> tuple[ChainState, tuple[jax.Array, jax.Array, Tree | None]]:
         return jax.vmap(one_chain, in_axes=(0, None))(state, t)
 
     steps = start + jnp.arange(chunk_steps, dtype=jnp.int32)

@@ -28,22 +28,40 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 
-from llc_explorer.sgmcmc.samplers import same_structure
-
-Array = jax.Array
-
-
-def weighted_sq_norm(grad: Any, metric: Any) -> Array:
-    """``|x|_P^2 = sum P x^2`` over every leaf (``metric`` a pytree like ``grad`` or a scalar)."""
-    if not same_structure(metric, grad):
-        metric = jax.tree.map(lambda _: metric, grad)
-    leaves = jax.tree.leaves(jax.tree.map(lambda g, p: jnp.sum(p * g * g), grad, metric))
-    return sum(leaves, jnp.zeros(()))
+from llc_explorer.sgmcmc.potential import Potential, potential_gradient
+from llc_explorer.sgmcmc.samplers import Sampler
+from llc_explorer.sgmcmc.tree import Array, Tree, weighted_sq_norm
 
 
 def acceptance(step_size: Array, norm_before: Array, norm_after: Array) -> Array:
     """``min(1, exp((eps/8) (|U'(w)|_P^2 - |U'(w')|_P^2)))``; NaN when ``norm_before`` is."""
     return jnp.minimum(1.0, jnp.exp(step_size / 8 * (norm_before - norm_after)))
+
+
+def step_acceptance(
+    sampler: Sampler,
+    params: Tree,
+    loss_grad: Tree,
+    potential: Potential,
+    hyper: Any,
+    state_before: Any,
+    state_after: Any,
+    norm_before: Array,
+) -> tuple[Array, Array]:
+    """For one chain at ``w_t`` (``params``, with loss gradient ``g_t``): the acceptance of the
+    move ``w_{t-1} -> w_t`` and ``|U'_t|^2_{P_t}``, which the next move's acceptance needs.
+
+    The move that reached ``w_t`` ran with ``P_{t-1}``, the metric of the sampler's state
+    before this step (``state_before``); the next one runs with ``P_t``, that of the state
+    after it (``state_after``). ``norm_before`` is ``|U'_{t-1}|^2_{P_{t-1}}`` (NaN before the
+    first move). Both are NaN for a sampler without a ``metric``.
+    """
+    if sampler.metric is None:
+        undefined = jnp.float32(jnp.nan)
+        return undefined, undefined
+    drift = potential_gradient(params, loss_grad, potential)
+    after = weighted_sq_norm(drift, sampler.metric(state_before, hyper))
+    norm = weighted_sq_norm(drift, sampler.metric(state_after, hyper))
+    return acceptance(hyper.step_size, norm_before, after), norm

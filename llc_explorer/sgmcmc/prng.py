@@ -20,6 +20,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.extend import random as jax_random
 
+from llc_explorer.errors import lookup
+
 
 def lowbias32(x: jax.Array) -> jax.Array:
     """The lowbias32 integer hash of uint32 values."""
@@ -66,7 +68,8 @@ CPU, ``benchmarks/prng_speed.py``), JAX's default threefry and JAX's philox."""
 
 def chain_key(data: jax.Array, prng: str) -> jax.Array:
     """The chains' key from the raw threefry key data ``data`` (2 uint32), for the generator
-    named ``prng`` (:data:`PRNGS`)."""
+    named ``prng`` (:data:`PRNGS`; ``ConfigError`` for another name)."""
+    impl = lookup("prng", prng, PRNGS)
     if prng == "philox":  # a key of its own shape, seeded from the data
-        return jax.random.key(int(data[0]), impl=PRNGS[prng])
-    return jax.random.wrap_key_data(data, impl=PRNGS[prng])
+        return jax.random.key(int(data[0]), impl=impl)
+    return jax.random.wrap_key_data(data, impl=impl)

@@ -10,15 +10,12 @@ your own with :func:`register_sampler`; from then on it runs wherever the built-
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from numbers import Real
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
-from llc_explorer.errors import ConfigError, not_one_of
+from llc_explorer.errors import ConfigError, Range, lookup
 from llc_explorer.sgmcmc.samplers import (
     Sampler,
     adam_sgld,
@@ -32,37 +29,8 @@ from llc_explorer.sgmcmc.samplers import (
 Value = float | bool
 
 
-class Hyperparameter(NamedTuple):
-    """The allowed values of one hyperparameter: a finite number in ``[low, high]`` (an end
-    excluded with ``open_low`` / ``open_high``), or with ``flag`` a bool (on/off)."""
-
-    low: float = 0.0
-    high: float = math.inf
-    open_low: bool = False
-    open_high: bool = False
-    flag: bool = False
-
-    def check(self, name: str, value: Any) -> Value:
-        """``value`` if allowed, else ``ValueError`` naming ``name`` and the range."""
-        if self.flag:
-            if isinstance(value, bool) or (isinstance(value, int | float) and value in (0, 1)):
-                return bool(value)
-            raise ConfigError(f"{name} must be True or False (on or off); got {value!r}")
-        number = isinstance(value, Real) and not isinstance(value, bool)
-        ok = number and math.isfinite(value)
-        ok = ok and (value > self.low if self.open_low else value >= self.low)
-        ok = ok and (value < self.high if self.open_high else value <= self.high)
-        if not ok:
-            raise ConfigError(f"{name} must be {self.describe()}; got {value!r}")
-        return float(value)
-
-    def describe(self) -> str:
-        """The allowed range in words: ``a number above 0``, ``a number in [0, 1]``."""
-        low, high = (re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{x:g}") for x in (self.low, self.high))
-        if math.isinf(self.high):
-            return f"a number above {low}" if self.open_low else f"a number of at least {low}"
-        left, right = "(" if self.open_low else "[", ")" if self.open_high else "]"
-        return f"a number in {left}{low}, {high}{right}"
+Hyperparameter = Range
+"""The allowed values of one hyperparameter (:class:`llc_explorer.errors.Range`)."""
 
 
 POSITIVE = Hyperparameter(open_low=True)
@@ -180,10 +148,8 @@ def menu_names() -> list[str]:
 
 
 def get_spec(name: str) -> SamplerSpec:
-    """The spec registered as ``name``; ``ValueError`` listing the choices otherwise."""
-    if name not in REGISTRY:
-        raise not_one_of("sampler", name, REGISTRY)
-    return REGISTRY[name]
+    """The spec registered as ``name``; ``ConfigError`` listing the choices otherwise."""
+    return lookup("sampler", name, REGISTRY)
 
 
 def get_sampler(name: str) -> Sampler:

@@ -5,9 +5,11 @@ Each sampler reads like an optax transformation: a factory returns a :class:`Sam
 ``init(params, hyper)`` builds a small state and whose
 ``update(params, state, loss_grad, potential, hyper, *, key)`` returns the next parameters
 and state. An update knows only the position, the minibatch loss gradient ``g_t``, the
-potential it samples and the step size; where the gradient comes from and how chains are run
-is the chain runner's business (:mod:`llc_explorer.sgmcmc.chains`); what else the package knows
-about each sampler (defaults, ranges, controls) is its spec in :mod:`llc_explorer.sgmcmc.registry`.
+potential it samples (:mod:`llc_explorer.sgmcmc.potential`) and the step size; it makes its
+move with :mod:`llc_explorer.sgmcmc.langevin` and keeps its state with the pytree maths of
+:mod:`llc_explorer.sgmcmc.tree`. Where the gradient comes from and how chains are run is the
+chain runner's business (:mod:`llc_explorer.sgmcmc.chains`); what else the package knows about
+each sampler (defaults, ranges, controls) is its spec in :mod:`llc_explorer.sgmcmc.registry`.
 
 Notation (spec section 4): ``U'_t = n*beta * g_t + gamma * (w_t - w*)``, ``eta_t ~ N(0, I)``,
 ``eps`` the step size, every product elementwise. Every hyperparameter, the step size
@@ -21,18 +23,18 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-Params = Any  # a pytree of arrays
-Array = jax.Array
-
-
-class Potential(NamedTuple):
-    """The tempered, localised potential ``n*beta*L(w) + (gamma/2) * ||w - center||^2``."""
-
-    nbeta: Array
-    gamma: Array
-    center: Params
+from llc_explorer.sgmcmc.langevin import langevin_increment, langevin_step, preconditioned_step
+from llc_explorer.sgmcmc.potential import potential_gradient
+from llc_explorer.sgmcmc.tree import (
+    Array,
+    debias,
+    first_moment,
+    second_moment,
+    tree_add,
+    tree_zeros_like,
+)
+from llc_explorer.sgmcmc.tree import Tree as Params
 
 
 class Sampler(NamedTuple):
@@ -50,57 +52,6 @@ class Sampler(NamedTuple):
     update: Callable[..., tuple[Params, Any]]
     hyperparams: type[Any]
     metric: Callable[..., Any] | None = None
-
-
-def potential_gradient(params: Params, loss_grad: Params, potential: Potential) -> Params:
-    """``U' = n*beta * g + gamma * (w - w*)``."""
-    return jax.tree.map(
-        lambda w, g, c: potential.nbeta * g + potential.gamma * (w - c),
-        params,
-        loss_grad,
-        potential.center,
-    )
-
-
-def same_structure(a: Any, b: Any) -> bool:
-    """Whether two pytrees have the same structure."""
-    structure: Any = jax.tree.structure(a)  # jax's stubs leave PyTreeDef's == undeclared
-    return bool(structure == jax.tree.structure(b))
-
-
-def tree_normal(key: Array, tree: Params) -> Params:
-    """Independent standard normal draws shaped like ``tree`` (one draw of ``d`` values)."""
-    leaves, treedef = jax.tree.flatten(tree)
-    flat = jax.random.normal(key, (sum(leaf.size for leaf in leaves),), leaves[0].dtype)
-    offsets = np.cumsum([0] + [leaf.size for leaf in leaves])
-    draws = [
-        flat[lo:hi].reshape(leaf.shape)
-        for lo, hi, leaf in zip(offsets[:-1], offsets[1:], leaves, strict=True)
-    ]
-    return jax.tree.unflatten(treedef, draws)
-
-
-def langevin_increment(
-    drift: Params, noise: Params, step_size: Array, diffusion: Params | Array | float
-) -> Params:
-    """``-(eps/2) * drift + sqrt(eps * diffusion) * eta``: one Langevin move.
-
-    ``diffusion`` is a scalar (SGLD: 1; SGHMC: ``alpha``; SGNHT: ``A``) or a pytree (the
-    preconditioner ``P_t``, in which case ``drift`` is already ``P_t * U'_t``).
-    """
-    if not same_structure(diffusion, drift):
-        diffusion = jax.tree.map(lambda _: diffusion, drift)
-    return jax.tree.map(
-        lambda u, e, s: -(step_size / 2) * u + jnp.sqrt(step_size * s) * e,
-        drift,
-        noise,
-        diffusion,
-    )
-
-
-def tree_add(a: Params, b: Params) -> Params:
-    """Leafwise ``a + b``."""
-    return jax.tree.map(jnp.add, a, b)
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,8 +77,7 @@ def sgld() -> Sampler:
 
     def update(params, state, loss_grad, potential, hyper, *, key):
         drift = potential_gradient(params, loss_grad, potential)
-        step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, 1.0)
-        return tree_add(params, step), state
+        return langevin_step(key, params, drift, hyper.step_size), state
 
     def metric(state: SGLDState, hyper: SGLDHyper) -> float:
         del state, hyper
@@ -174,19 +124,11 @@ class AdamState(NamedTuple):
     v: Params
 
 
-def debias(moment: Array, decay: Array, count: Array, bias_correction: Array) -> Array:
-    """``moment / (1 - decay^t)`` when bias correction is on, else ``moment``."""
-    return moment / jnp.where(bias_correction > 0, 1 - decay ** count.astype(decay.dtype), 1.0)
-
-
-def first_moment(m: Params, loss_grad: Params, b1: Array) -> Params:
-    """``m_t = b1 m_{t-1} + (1 - b1) g_t``."""
-    return jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, m, loss_grad)
-
-
-def second_moment(v: Params, loss_grad: Params, b2: Array) -> Params:
-    """``v_t = b2 v_{t-1} + (1 - b2) g_t^2``."""
-    return jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, v, loss_grad)
+def adam_init(params: Params, hyper: Any) -> AdamState:
+    """``t = 0``, ``m_0 = v_0 = 0``."""
+    del hyper
+    zeros = tree_zeros_like(params)
+    return AdamState(jnp.zeros((), jnp.int32), zeros, zeros)
 
 
 def rmsprop_metric(state: RMSPropState | AdamState, hyper: Any) -> Params:
@@ -197,13 +139,6 @@ def rmsprop_metric(state: RMSPropState | AdamState, hyper: Any) -> Params:
     )
 
 
-def preconditioned_move(params, drift, precond, hyper, key) -> Params:
-    """``w_{t+1} = w_t - (eps/2) P_t D_t + sqrt(eps P_t) eta_t``."""
-    drift = jax.tree.map(jnp.multiply, precond, drift)
-    step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, precond)
-    return tree_add(params, step)
-
-
 def rmsprop_sgld() -> Sampler:
     """RMSPropSGLD, pSGLD (Li et al. 2016): ``v_t = b2 v_{t-1} + (1 - b2) g_t^2``,
     ``P_t = 1 / (sqrt(vhat_t) + a)``, ``w_{t+1} = w_t - (eps/2) P_t U'_t + sqrt(eps P_t) eta_t``.
@@ -211,12 +146,13 @@ def rmsprop_sgld() -> Sampler:
 
     def init(params, hyper):
         del hyper
-        return RMSPropState(jnp.zeros((), jnp.int32), jax.tree.map(jnp.zeros_like, params))
+        return RMSPropState(jnp.zeros((), jnp.int32), tree_zeros_like(params))
 
     def update(params, state, loss_grad, potential, hyper, *, key):
         new = RMSPropState(state.t + 1, second_moment(state.v, loss_grad, hyper.b2))
         drift = potential_gradient(params, loss_grad, potential)
-        return preconditioned_move(params, drift, rmsprop_metric(new, hyper), hyper, key), new
+        precond = rmsprop_metric(new, hyper)
+        return preconditioned_step(key, params, drift, precond, hyper.step_size), new
 
     return Sampler(init, update, RMSPropSGLDHyper, rmsprop_metric)
 
@@ -227,20 +163,16 @@ def adam_sgld() -> Sampler:
     Its drift is not ``U'``, so the move is not a MALA proposal (no ``metric``).
     """
 
-    def init(params, hyper):
-        del hyper
-        zeros = jax.tree.map(jnp.zeros_like, params)
-        return AdamState(jnp.zeros((), jnp.int32), zeros, zeros)
-
     def update(params, state, loss_grad, potential, hyper, *, key):
         count = state.t + 1
         m = first_moment(state.m, loss_grad, hyper.b1)
         new = AdamState(count, m, second_moment(state.v, loss_grad, hyper.b2))
         mhat = jax.tree.map(lambda m: debias(m, hyper.b1, count, hyper.bias_correction), m)
         drift = potential_gradient(params, mhat, potential)
-        return preconditioned_move(params, drift, rmsprop_metric(new, hyper), hyper, key), new
+        precond = rmsprop_metric(new, hyper)
+        return preconditioned_step(key, params, drift, precond, hyper.step_size), new
 
-    return Sampler(init, update, AdamSGLDHyper)
+    return Sampler(adam_init, update, AdamSGLDHyper)
 
 
 class AdaptiveDriftSGLDHyper(NamedTuple):
@@ -261,11 +193,6 @@ def adaptive_drift_sgld() -> Sampler:
     drift as a bias; the noise is not preconditioned (AdamSGLD preconditions both).
     """
 
-    def init(params, hyper):
-        del hyper
-        zeros = jax.tree.map(jnp.zeros_like, params)
-        return AdamState(jnp.zeros((), jnp.int32), zeros, zeros)
-
     def update(params, state, loss_grad, potential, hyper, *, key):
         m = first_moment(state.m, loss_grad, hyper.b1)
         v = second_moment(state.v, loss_grad, hyper.b2)
@@ -275,10 +202,10 @@ def adaptive_drift_sgld() -> Sampler:
             m,
             v,
         )
-        step = langevin_increment(drift, tree_normal(key, params), hyper.step_size, 1.0)
-        return tree_add(params, step), AdamState(state.t + 1, m, v)
+        params = langevin_step(key, params, drift, hyper.step_size)
+        return params, AdamState(state.t + 1, m, v)
 
-    return Sampler(init, update, AdaptiveDriftSGLDHyper)
+    return Sampler(adam_init, update, AdaptiveDriftSGLDHyper)
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,11 +233,11 @@ def sghmc() -> Sampler:
 
     def init(params, hyper):
         del hyper
-        return SGHMCState(jax.tree.map(jnp.zeros_like, params))
+        return SGHMCState(tree_zeros_like(params))
 
     def update(params, state, loss_grad, potential, hyper, *, key):
         drift = potential_gradient(params, loss_grad, potential)
-        kick = langevin_increment(drift, tree_normal(key, params), hyper.step_size, hyper.friction)
+        kick = langevin_increment(key, params, drift, hyper.step_size, hyper.friction)
         momentum = jax.tree.map(lambda p, k: (1 - hyper.friction) * p + k, state.momentum, kick)
         return tree_add(params, momentum), SGHMCState(momentum)
 
@@ -338,11 +265,11 @@ def sgnht() -> Sampler:
     """
 
     def init(params, hyper):
-        return SGNHTState(jax.tree.map(jnp.zeros_like, params), jnp.asarray(hyper.diffusion))
+        return SGNHTState(tree_zeros_like(params), jnp.asarray(hyper.diffusion))
 
     def update(params, state, loss_grad, potential, hyper, *, key):
         drift = potential_gradient(params, loss_grad, potential)
-        kick = langevin_increment(drift, tree_normal(key, params), hyper.step_size, hyper.diffusion)
+        kick = langevin_increment(key, params, drift, hyper.step_size, hyper.diffusion)
         momentum = jax.tree.map(lambda p, k: p - state.xi * p + k, state.momentum, kick)
         leaves = jax.tree.leaves(momentum)
         dim = sum(p.size for p in leaves)

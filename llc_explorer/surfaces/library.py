@@ -34,7 +34,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from llc_explorer.dln.truth import LearningCoefficient, dln_llc
-from llc_explorer.errors import ConfigError, not_one_of
+from llc_explorer.errors import ConfigError, lookup
 
 Loss = Callable[[Any, Any], Any]
 """``K(w1, w2)`` written with arithmetic operators only, so it takes JAX or NumPy arrays."""
@@ -106,10 +106,8 @@ SURFACES: dict[str, Surface] = {
 
 
 def get_surface(name: str) -> Surface:
-    """The surface registered under ``name``; ``ValueError`` listing the choices otherwise."""
-    if name not in SURFACES:
-        raise not_one_of("surface", name, SURFACES)
-    return SURFACES[name]
+    """The surface registered under ``name``; ``ConfigError`` listing the choices otherwise."""
+    return lookup("surface", name, SURFACES)
 
 
 def surface_loss(surface: Surface, w: jax.Array) -> jax.Array:

@@ -18,21 +18,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.config import (
+from llc_explorer.dln.problem import problem_keys
+from llc_explorer.dln.truth import LearningCoefficient
+from llc_explorer.errors import ConfigError, check_float, check_int
+from llc_explorer.sgmcmc.chain_state import chain_hyperparameters, init_chains
+from llc_explorer.sgmcmc.chains import last, run_chains
+from llc_explorer.sgmcmc.potential import Potential
+from llc_explorer.sgmcmc.registry import get_sampler
+from llc_explorer.sgmcmc.run_config import (
     SamplerRun,
-    check_float,
-    check_int,
     check_run_length,
     keyword_settings,
     none_means_default,
     sampler_settings,
 )
-from llc_explorer.dln.problem import problem_keys
-from llc_explorer.dln.truth import LearningCoefficient
-from llc_explorer.errors import ConfigError
-from llc_explorer.sgmcmc.chains import chain_hyperparameters, init_chains, last, run_chains
-from llc_explorer.sgmcmc.registry import get_sampler
-from llc_explorer.sgmcmc.samplers import Potential
 from llc_explorer.sgmcmc.traces import ChainEstimate, Traces
 from llc_explorer.surfaces.library import SurfaceGradient, get_surface, tempered_llc
 

@@ -2,59 +2,26 @@
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
 from llc_explorer.apps.explorer.controls import Controls
-from llc_explorer.apps.explorer.exports import command_line, download_link, python_code, run_archive
-from llc_explorer.apps.explorer.model import build_config, random_dln, sweep_step_sizes, why_not
-from llc_explorer.apps.explorer.views import (
-    RunPlots,
-    SweepPlot,
-    exact_value,
-    readout_html,
-    run_data,
-    sweep_data,
-)
-from llc_explorer.apps.precompile import compiling_ahead, prepare, signature
+from llc_explorer.apps.explorer.exports import command_line, python_code
+from llc_explorer.apps.explorer.frames import Frame, status_frame
+from llc_explorer.apps.explorer.model import build_config, random_dln, sweep_configs, unavailable
+from llc_explorer.apps.explorer.readout import readout_html
+from llc_explorer.apps.explorer.sampling import Jobs
+from llc_explorer.apps.explorer.views import RunPlots, SweepPlot
+from llc_explorer.apps.precompile import prepare, signature
 from llc_explorer.apps.ui.app import SamplingApp
-from llc_explorer.apps.ui.formatting import short
 from llc_explorer.apps.ui.preparer import Preparer
 from llc_explorer.apps.ui.readout import problem_html
 from llc_explorer.config import LLCConfig
 from llc_explorer.errors import ConfigError
-from llc_explorer.estimator import LLCResult, stream_batch, stream_config
-from llc_explorer.sgmcmc.chains import last
-from llc_explorer.step_size import calibrate_config
-
-PUSH_INTERVAL = 0.15
-"""Least seconds between two plot updates while sampling."""
-
-
-class Frame(NamedTuple):
-    """What the sampling thread hands the main thread: the status and readout, and where
-    given, a run's latest result with its plot data (:func:`run_data`), the finished sweep
-    runs with theirs (:func:`sweep_data`) and the exact LLC line, or a step size for the
-    step-size control (from Auto step size)."""
-
-    status: str
-    readout: str
-    result: LLCResult | None = None
-    plots: dict[str, dict] | None = None
-    sweep: tuple[LLCResult, ...] | None = None
-    sweep_plots: dict[str, dict] | None = None
-    exact: float = math.nan
-    step_size: float | None = None
-    download: str | None = None
-
-
-NOTE_STYLE = "font-size: 12px; line-height: 1.3; color: var(--jp-ui-font-color2, #616161)"
-"""The size classes' note: small and muted, under the buttons."""
+from llc_explorer.estimator import LLCResult
 
 
 class Explorer(SamplingApp):
@@ -64,7 +31,8 @@ class Explorer(SamplingApp):
     offline). It turns on JAX's persistent compilation cache
     (:func:`llc_explorer.apps.cache.enable_compilation_cache`), so a restarted kernel does not
     compile the same chunks again. One background thread samples at a time, either a run
-    or a step-size sweep; it hands plot-ready frames (:class:`Frame`) to the main thread, which
+    or a step-size sweep (:class:`llc_explorer.apps.explorer.sampling.Jobs`); it hands
+    plot-ready frames (:class:`llc_explorer.apps.explorer.frames.Frame`) to the main thread, which
     alone touches widgets and plots (:class:`llc_explorer.apps.ui.app.SamplingApp`). "As code"
     shows the ``estimate_llc`` call and the CLI line of the current settings, each finished
     or stopped run offers its traces and summary for download, and the size-class buttons
@@ -77,7 +45,8 @@ class Explorer(SamplingApp):
       change of a setting that the compiled run depends on, so Run starts at once.
     - Before the burn-in ends, the readout and the LLC plot show a provisional value (the
       latest half of the steps so far), labelled as such.
-    - Plots update while sampling, at most once every ``PUSH_INTERVAL`` seconds.
+    - Plots update while sampling, at most once every ``PUSH_INTERVAL`` seconds
+      (:mod:`llc_explorer.apps.explorer.sampling`).
     - Stop takes effect after the current chunk (about 0.1 s; a first run of a new network
       shape first finishes building its data and compiling).
     - Changing any setting during a run or sweep stops it, and changing one while plots
@@ -105,6 +74,7 @@ class Explorer(SamplingApp):
         self.result: LLCResult | None = None
         self.sweep_results: list[LLCResult] = []
         self.preparer = Preparer(prepare, signature)
+        self.jobs = Jobs(self._post, self._worker.stream, self._stopped)
         self._shown = False
         self._stale = False
         main_thread = self._on_main_thread
@@ -150,7 +120,7 @@ class Explorer(SamplingApp):
         self.result = None
         self.plots.clear()
         self.ui.download.value = ""
-        return self._start(self._sample, config, block)
+        return self._start(self.jobs.sample, config, block)
 
     def run_sweep(self, block: bool = False) -> bool:
         """Estimate at ``SWEEP_POINTS`` log-spaced step sizes around the current one for each
@@ -160,31 +130,27 @@ class Explorer(SamplingApp):
         if config is None:
             return False
         own = self.ui.sampler.values()  # the chosen sampler, its step size and hyperparameters
-        values = {k: v for k, v in self.ui.values().items() if k not in own}
-        values["steps"] = self.ui.sweep_steps.value
         try:
-            configs = [
-                build_config({**values, **(own if sampler == config.sampler else {}),
-                              "sampler": sampler, "step_size": float(step)})
-                for sampler in self.ui.sweep_samplers.value
-                for step in sweep_step_sizes(config.step_size)
-            ]  # fmt: skip
+            configs = sweep_configs(
+                self.ui.values(), own, self.ui.sweep_samplers.value, self.ui.sweep_steps.value,
+                center=config.step_size,
+            )  # fmt: skip
         except ConfigError as exc:
             self._set_status(f"sweep not started: {exc}")
             return False
         self._halt()
         self.sweep_results = []
         self.sweep_plot.clear()
-        return self._start(self._sweep, configs, block)
+        return self._start(self.jobs.sweep, configs, block)
 
     def auto_step_size(self, block: bool = False) -> bool:
-        """Choose the step size automatically (:func:`llc_explorer.step_size.calibrate_config`:
+        """Choose the step size automatically (:func:`llc_explorer.estimator.calibrate_config`:
         the burn-in, adapting, in the sampling thread) and set the step-size control to it;
         returns whether it started."""
         config = self._validate()
         if config is None:
             return False
-        return self._start(self._calibrate, config, block)
+        return self._start(self.jobs.calibrate, config, block)
 
     def show_code(self) -> bool:
         """Show the ``estimate_llc`` call and the ``llc-explorer estimate`` line that run the
@@ -217,22 +183,8 @@ class Explorer(SamplingApp):
 
     def _update_size_classes(self) -> None:
         """Grey out the size classes whose next draw cannot run well here (over the memory
-        limit, or too slow: :func:`why_not`): the reason in full in each one's tooltip, and
-        short in one muted line under the buttons."""
-        shorts = []
-        for label, button in self.ui.size_classes.items():
-            try:
-                arch = random_dln(label, self.ui.arch_seed.value)
-                short, reason = why_not(self.config, arch) if self.config else ("", "")
-            except ConfigError as exc:
-                short = reason = str(exc)
-            button.disabled = bool(reason)
-            button.tooltip = reason or self.ui.size_class_tooltip(label)
-            if short:
-                shorts.append(f"{label} ({short})")
-        self.ui.size_note.value = (
-            f"<div style='{NOTE_STYLE}'>greyed out: {'; '.join(shorts)}</div>" if shorts else ""
-        )
+        limit, or too slow: :func:`llc_explorer.apps.explorer.model.unavailable`)."""
+        self.ui.show_unavailable(unavailable(self.config, self.ui.arch_seed.value))
 
     def reset(self) -> None:
         """Stop and wait for the thread, restore the default settings and clear the plots."""
@@ -254,80 +206,12 @@ class Explorer(SamplingApp):
         self.plots.mark_stale(False)
         return self._launch(target, work, block)
 
-    # The sampling thread: these compute frames and post them; they touch no widget.
-
-    def _status_frame(self, config: LLCConfig, status: str) -> Frame:
-        return Frame(status, readout_html(config, None, status))
-
-    def _run_frame(self, result: LLCResult, status: str) -> Frame:
-        return Frame(status, readout_html(result.config, result, status), result, run_data(result))
-
-    def _calibrate(self, config: LLCConfig) -> None:
-        status = f"auto step size: adapting over the burn-in ({config.burn_in_steps:,} steps)…"
-        self._post(self._status_frame(config, status))
-        try:
-            calibration = calibrate_config(config, watch=self._worker.stream)
-        except ConfigError as exc:
-            self._post(self._status_frame(config, f"auto step size: {exc}"))
-            return
-        if calibration is None:
-            self._post(self._status_frame(config, self._stopped("auto step size")))
-            return
-        step = float(f"{calibration.step_size:.2g}")
-        status = (
-            f"auto step size: {short(step)}, where the MALA acceptance settled "
-            f"near {calibration.target:.2g} after the burn-in; press Run"
-        )
-        self._post(self._status_frame(config, status)._replace(step_size=step))
-
-    def _sample(self, config: LLCConfig) -> None:
-        self._post(self._status_frame(config, "compiling / building data…"))
-        pushed = 0.0
-        result = None
-        with compiling_ahead(config):  # unless prepared already: compiles while data build
-            for result in self._worker.stream(stream_config(config)):
-                now = time.perf_counter()
-                if now - pushed >= PUSH_INTERVAL:
-                    pushed = now
-                    self._post(self._run_frame(result, "running"))
-        if result is None:
-            self._post(self._status_frame(config, self._stopped("run")))
-            return
-        frame = self._run_frame(result, "done" if result.done else self._stopped("run"))
-        self._post(frame)  # shown at once; the file (about 0.5 s per 120,000 chain-steps) follows
-        link = download_link(run_archive(result), result.config, result.steps_done)
-        self._post(frame._replace(download=link))
-
-    def _sweep(self, configs: list[LLCConfig]) -> None:
-        """Each sampler's step sizes run as one vmapped batch (:func:`stream_batch`)."""
-        by_sampler: dict[str, list[LLCConfig]] = {}
-        for one in configs:
-            by_sampler.setdefault(one.sampler, []).append(one)
-        done: list[LLCResult] = []
-        for k, (sampler, batch) in enumerate(by_sampler.items()):
-            status = (
-                f"sweep: sampler {k + 1} of {len(by_sampler)} ({sampler}, "
-                f"{len(batch)} step sizes at once)"
-            )
-            self._post(self._sweep_frame(configs[0], done, status))
-            results = last(self._worker.stream(stream_batch(batch)))
-            if results is None or not results[0].done:
-                self._post(self._sweep_frame(configs[0], done, self._stopped("sweep")))
-                return
-            done += results
-        self._post(self._sweep_frame(configs[0], done, f"sweep done: {len(configs)} runs"))
-
-    def _sweep_frame(self, config: LLCConfig, done: list[LLCResult], status: str) -> Frame:
-        exact = exact_value(done[0]) if done else math.nan
-        return Frame(
-            status, readout_html(config, None, status), sweep=tuple(done),
-            sweep_plots=sweep_data(done), exact=exact,
-        )  # fmt: skip
-
     def _post_error(self, message: str) -> None:
-        self._post(Frame(message, readout_html(self.config, None, message)))
+        self._post(status_frame(self.config, message))
 
     def _stopped(self, what: str) -> str:
+        """The status of ``what`` ("run", "sweep", ...) stopped early, saying if a setting
+        changed."""
         if self._stale:
             return f"{what} stopped: settings changed (plots are stale; press Run)"
         return f"{what} stopped"

@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from llc_explorer.apps.explorer.model import ARCHITECTURE
+from llc_explorer.apps.explorer.model import ARCHITECTURE, SIZE_LABELS, SWEEP_STEPS, default
 from llc_explorer.apps.ui.sampler_controls import (
     STYLE,
     SamplerControls,
@@ -24,10 +24,9 @@ from llc_explorer.apps.ui.sampler_controls import (
     text_entry,
     wide,
 )
-from llc_explorer.config import WARMUP_FACTOR
-from llc_explorer.dln.architectures import SIZE_CLASSES
 from llc_explorer.dln.model import TEACHERS
 from llc_explorer.errors import ConfigError
+from llc_explorer.settings import SETTINGS
 from llc_explorer.sgmcmc.registry import get_sampler, menu_names
 
 AUTO_TOOLTIP = (
@@ -35,6 +34,29 @@ AUTO_TOOLTIP = (
     "parameters up), as estimate_llc does by default; the step-size entry is unused meanwhile"
 )
 NO_AUTO = "its moves carry momentum, so it has no MALA acceptance to adapt on"
+
+DATA_AND_CHAINS = ("n", "batch_size", "chains", "steps", "burn_in", "warmup_factor", "seed")
+"""The settings under "Data and chains", in their order."""
+
+NOTE_STYLE = "font-size: 12px; line-height: 1.3; color: var(--jp-ui-font-color2, #616161)"
+"""The size classes' note: small and muted, under the buttons."""
+
+
+def entry(name: str, description: str, tooltip: str | None = None) -> widgets.ValueWidget:
+    """The labelled entry of the setting ``name`` at the explorer's default
+    (:func:`llc_explorer.apps.explorer.model.default`): an int entry for an int; its tooltip
+    the setting's help (:data:`llc_explorer.settings.SETTINGS`) unless ``tooltip`` is given."""
+    value = default(name)
+    if tooltip is None and name in SETTINGS:
+        tooltip = SETTINGS[name].help
+    make = int_text if isinstance(value, int) else float_text
+    return make(description, value, tooltip)
+
+
+def choices(name: str) -> list[str]:
+    """The values the setting ``name`` may take, as declared."""
+    table = SETTINGS[name].choices
+    return list(table()) if table else []
 
 
 class Controls:
@@ -52,39 +74,46 @@ class Controls:
     """
 
     def __init__(self) -> None:
-        self.sampler = SamplerControls("rmsprop_sgld", decades=(-10, -2))
+        self.sampler = SamplerControls(default("sampler"), decades=(-10, -2))
+        teachers = "; ".join(f"{name}: {t.description}" for name, t in TEACHERS.items())
         self.widgets: dict[str, widgets.ValueWidget] = {
-            "input_width": int_text("input width", 10),
-            "output_width": int_text("output width", 10),
-            "hidden_layers": int_text("hidden layers", 2),
-            "hidden_width": int_text("hidden width", 20),
-            "widths": text_entry("widths (advanced)", "e.g. 10,20,20,10 (overrides the above)"),
-            "rank": int_text("rank", 3),
+            "input_width": entry("input_width", "input width"),
+            "output_width": entry("output_width", "output width"),
+            "hidden_layers": entry("hidden_layers", "hidden layers"),
+            "hidden_width": entry("hidden_width", "hidden width"),
+            "widths": text_entry(
+                "widths (advanced)",
+                "e.g. 10,20,20,10 (overrides the above)",
+                SETTINGS["widths"].help,
+            ),
+            "rank": entry("rank", "rank"),
             "teacher": widgets.Dropdown(
-                options=list(TEACHERS),
-                value="minimal",
+                options=choices("teacher"),
+                value=default("teacher"),
                 description="teacher w*",
-                tooltip="; ".join(f"{name}: {t.description}" for name, t in TEACHERS.items()),
+                tooltip=f"{SETTINGS['teacher'].help} ({teachers})",
                 layout=wide(),
                 style=STYLE,
             ),
             **self.sampler.widgets,
             "auto_step": widgets.Checkbox(
-                value=True,
+                value=True,  # as estimate_llc: the step size adapts where the sampler can
                 description="adapt the step size",
                 tooltip=AUTO_TOOLTIP,
                 indent=False,
                 layout=widgets.Layout(margin="0 0 4px 134px"),
             ),
-            "gamma": float_text("gamma", 1.0),
-            "nbeta": text_entry("n·β", "blank: n / log n"),
-            "n": int_text("n (data points)", 100_000),
-            "batch_size": int_text("batch size", 100),
-            "chains": int_text("chains", 4),
-            "steps": int_text("steps", 30_000),
-            "burn_in": float_text("burn-in fraction", 0.9),
-            "warmup_factor": float_text("warm-up factor", WARMUP_FACTOR),
-            "seed": int_text("seed", 0),
+            "gamma": entry("gamma", "gamma"),
+            "nbeta": text_entry(
+                "n·β", f"blank: {SETTINGS['nbeta'].derived}", SETTINGS["nbeta"].help
+            ),
+            "n": entry("n", "n (data points)"),
+            "batch_size": entry("batch_size", "batch size"),
+            "chains": entry("chains", "chains"),
+            "steps": entry("steps", "steps", "steps per chain"),
+            "burn_in": entry("burn_in", "burn-in fraction"),
+            "warmup_factor": entry("warmup_factor", "warm-up factor"),
+            "seed": entry("seed", "seed"),
         }
         self.run, self.stop, self.reset = run_buttons(
             "start sampling with these settings",
@@ -105,12 +134,12 @@ class Controls:
         )
         self.download = widgets.HTML()
         self.size_classes = {
-            f"{size:.0e}".replace("+0", ""): widgets.Button(
-                description=f"{size:.0e}".replace("+0", ""),
-                tooltip=self.size_class_tooltip(f"{size:.0e}".replace("+0", "")),
+            label: widgets.Button(
+                description=label,
+                tooltip=self.size_class_tooltip(label),
                 layout=widgets.Layout(width="48px"),
             )
-            for size in SIZE_CLASSES
+            for label in SIZE_LABELS
         }
         self.size_note = widgets.HTML(layout=wide())
         self.arch_seed = int_text("architecture seed", 0)
@@ -118,7 +147,7 @@ class Controls:
         self.sweep_samplers = widgets.SelectMultiple(
             options=menu_names(), value=menu_names(), description="samplers", rows=5
         )
-        self.sweep_steps = int_text("steps per run", 2000)
+        self.sweep_steps = int_text("steps per run", SWEEP_STEPS)
         w = self.widgets
         section = widgets.HTML
         self.settings_panel = settings_column(
@@ -136,18 +165,7 @@ class Controls:
                 w["gamma"],
                 w["nbeta"],
                 section("<b>Data and chains</b>"),
-                *(
-                    w[name]
-                    for name in (
-                        "n",
-                        "batch_size",
-                        "chains",
-                        "steps",
-                        "burn_in",
-                        "warmup_factor",
-                        "seed",
-                    )
-                ),
+                *(w[name] for name in DATA_AND_CHAINS),
                 widgets.HBox([self.run, self.stop, self.reset]),
                 self.message,
             ]
@@ -181,6 +199,21 @@ class Controls:
     def size_class_tooltip(label: str) -> str:
         """What a size-class button does (when it is not greyed out)."""
         return f"draw a random DLN of about {float(label):,.0f} parameters, as the sweep does"
+
+    def show_unavailable(self, reasons: dict[str, tuple[str, str]]) -> None:
+        """Grey out the size classes with a reason not to draw them (short and in full, by
+        label: :func:`llc_explorer.apps.explorer.model.unavailable`): the reason in full in
+        each one's tooltip, and short in one muted line under the buttons."""
+        shorts = []
+        for label, (short, reason) in reasons.items():
+            button = self.size_classes[label]
+            button.disabled = bool(reason)
+            button.tooltip = reason or self.size_class_tooltip(label)
+            if short:
+                shorts.append(f"{label} ({short})")
+        self.size_note.value = (
+            f"<div style='{NOTE_STYLE}'>greyed out: {'; '.join(shorts)}</div>" if shorts else ""
+        )
 
     def values(self) -> dict[str, Any]:
         """Every setting's current value by name: the chosen sampler's own hyperparameters

@@ -16,35 +16,41 @@ import zipfile
 from html import escape
 from typing import Any
 
-from llc_explorer.config import LLCConfig, default_nbeta, make_config
+from llc_explorer.config import LLCConfig, make_config
 from llc_explorer.estimator import LLCResult
-from llc_explorer.sgmcmc.registry import get_spec
+from llc_explorer.settings import REQUIRED, SETTINGS, flags
 
 ALWAYS = ("step_size", "chunk_size")
 """Settings every reproduction states: the explorer's step size (a fixed one, or ``"auto"``:
 ``estimate_llc``'s default depends on the sampler) and its chunks, which are short (the
 warm-up switches and the step size adapts at chunk boundaries)."""
 
+FIELDS = tuple(
+    name
+    for name, setting in SETTINGS.items()
+    if setting.default is not REQUIRED and name in {f.name for f in dataclasses.fields(LLCConfig)}
+)
+"""The settings a config holds, in their declared order (not the widths and the rank, which
+every reproduction gives, nor ``max_steps``, which a config of a fixed length does not keep)."""
+
 
 def changed_settings(config: LLCConfig) -> dict[str, Any]:
-    """The settings of ``config`` that ``estimate_llc`` needs to reproduce it exactly."""
-    baseline = make_config(config.widths, config.rank, sampler=config.sampler)
-    names = [f.name for f in dataclasses.fields(LLCConfig)]
-    skip = {"widths", "rank", "sampler_hyperparameters", "nbeta", "adapt_step_size", *ALWAYS}
-    out: dict[str, Any] = {}
-    if config.sampler != make_config(config.widths, config.rank).sampler:
-        out["sampler"] = config.sampler
-    out |= {
+    """The settings of ``config`` that ``estimate_llc`` needs to reproduce it exactly, in their
+    declared order: each that differs from its default (:data:`llc_explorer.settings.SETTINGS`;
+    for a derived one, such as ``nbeta``, the value ``make_config`` derives from the others),
+    the sampler's own hyperparameters that differ from its defaults, then ``ALWAYS``."""
+    declared = {name: SETTINGS[name].default for name in FIELDS}
+    given = {name: getattr(config, name) for name, value in declared.items() if value is not None}
+    implied = make_config(config.widths, config.rank, **given)  # the rest at their defaults
+    default = {name: getattr(implied, name) if value is None else value
+               for name, value in declared.items()}  # fmt: skip
+    out = {
         name: getattr(config, name)
-        for name in names
-        if name not in skip
-        and name != "sampler"
-        and getattr(config, name) != getattr(baseline, name)
+        for name in FIELDS
+        if name not in ALWAYS and getattr(config, name) != default[name]
     }
-    if config.nbeta != default_nbeta(config.n):
-        out["nbeta"] = config.nbeta
-    defaults = get_spec(config.sampler).defaults
-    out |= {k: v for k, v in config.sampler_hyperparameters if v != defaults[k]}
+    own = dict(implied.sampler_hyperparameters)
+    out |= {name: value for name, value in config.sampler_hyperparameters if value != own[name]}
     step = "auto" if config.adapt_step_size else config.step_size
     return out | {"step_size": step, "chunk_size": config.chunk_size}
 
@@ -57,18 +63,10 @@ def python_code(config: LLCConfig) -> str:
 
 
 def command_line(config: LLCConfig) -> str:
-    """The ``llc-explorer estimate`` line that reproduces ``config``'s run."""
-
-    def flag(value: Any) -> str:
-        return ("on" if value else "off") if isinstance(value, bool) else repr(value).strip("'")
-
-    parts = [
-        "llc-explorer estimate",
-        f"--widths {','.join(map(str, config.widths))}",
-        f"--rank {config.rank}",
-        *(f"--{k.replace('_', '-')} {flag(v)}" for k, v in changed_settings(config).items()),
-    ]
-    return " ".join(parts)
+    """The ``llc-explorer estimate`` line that reproduces ``config``'s run (its flags by
+    :func:`llc_explorer.settings.flags`)."""
+    settings = {"widths": config.widths, "rank": config.rank, **changed_settings(config)}
+    return " ".join(["llc-explorer estimate", *flags(settings)])
 
 
 def run_archive(result: LLCResult) -> bytes:

@@ -1,5 +1,5 @@
-"""The explorer's model: settings from widget values to a validated :class:`LLCConfig`, and the
-pure numbers the views show (memory estimate, plot-ready arrays).
+"""The explorer's model: its defaults, settings from widget values to a validated
+:class:`LLCConfig`, the sweep's configs, and whether a run can run well here (memory, time).
 
 Nothing here touches a widget or a Bokeh object.
 """
@@ -10,22 +10,39 @@ import dataclasses
 import functools
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
-from llc_explorer.config import LLCConfig, check_int, chunk_size_for, make_config
-from llc_explorer.dln.architectures import Architecture, random_architectures
+from llc_explorer.config import LLCConfig, chunk_size_for, make_config
+from llc_explorer.dln.architectures import SIZE_CLASSES, Architecture, random_architectures
+from llc_explorer.dln.memory import check_memory, memory_estimate
+from llc_explorer.dln.memory import memory_limit as run_memory_limit
 from llc_explorer.dln.truth import num_params
-from llc_explorer.errors import ConfigError
-from llc_explorer.memory import check_memory, memory_estimate
-from llc_explorer.memory import memory_limit as run_memory_limit
+from llc_explorer.errors import ConfigError, check_int
+from llc_explorer.settings import SETTINGS, STEPS, WARMUP_FACTOR
+
+OWN_DEFAULTS: dict[str, Any] = {
+    # the network first shown, 10,20,20,10 of rank 3 (d = 800): the API has no default one
+    "input_width": 10, "output_width": 10, "hidden_layers": 2, "hidden_width": 20, "rank": 3,
+    # the API's from TINY_PARAMS parameters up, at every size: an entry holds one number
+    "steps": STEPS, "warmup_factor": WARMUP_FACTOR,
+}  # fmt: skip
+"""The explorer's defaults where they are not the API's (:data:`llc_explorer.settings.SETTINGS`);
+every other setting starts at the API's default (:func:`default`)."""
+
+
+def default(name: str) -> Any:
+    """The explorer's default of the setting ``name``: its own (``OWN_DEFAULTS``), else the
+    API's."""
+    return OWN_DEFAULTS[name] if name in OWN_DEFAULTS else SETTINGS[name].default
+
 
 CHUNK_FLOPS = 5e8
 """Flops per jitted chunk: about 0.05 s on one laptop core, so plots update about 5 times a
-second (see ``PUSH_INTERVAL``) and Stop acts at once."""
+second (see :data:`llc_explorer.apps.explorer.sampling.PUSH_INTERVAL`) and Stop acts at once."""
 
 MEMORY_LIMIT = 2 * 2**30
 """Largest estimated memory (bytes) of a run the explorer starts on a CPU."""
@@ -43,17 +60,15 @@ MAX_RUN_SECONDS = 600
 """A size class whose run would take longer than this here is greyed out: a live view of a
 run of more than 10 minutes is not what the explorer is for (the CLI and the sweep are)."""
 
-MAX_POINTS = 2000
-"""Points per chain sent to the browser (give or take one): see :func:`kept_steps`."""
-
-PLOT_LIMIT = 1e6
-"""Plotted values beyond +-PLOT_LIMIT (a chain on its way to diverging) become gaps (NaN)."""
-
 SWEEP_POINTS = 7
 """Step sizes per sampler in a sweep."""
 
 SWEEP_DECADES = 1.5
 """A sweep spans the current step size times 10**(+-SWEEP_DECADES)."""
+
+SWEEP_STEPS = 2000
+"""Steps per run of a sweep, at first (it has its own entry): short, as a sweep makes
+``SWEEP_POINTS`` runs per sampler."""
 
 ARCHITECTURE = ("input_width", "output_width", "hidden_layers", "hidden_width")
 """The settings that build the widths when the free-form ``widths`` text is blank."""
@@ -99,7 +114,7 @@ def architecture(
 def memory_limit(stats: Mapping[str, int] | str | None = "device") -> int:
     """The largest estimated memory (bytes) of a run the explorer starts: on an accelerator
     (``stats`` are its ``memory_stats()``; ``"device"``: those of JAX's first device) the
-    limit of every run, :func:`llc_explorer.memory.memory_limit`; on a CPU, which reports
+    limit of every run, :func:`llc_explorer.dln.memory.memory_limit`; on a CPU, which reports
     none (``None``), ``MEMORY_LIMIT``, so that the plots stay live."""
     if stats == "device":
         stats = jax.devices()[0].memory_stats()
@@ -140,6 +155,10 @@ def build_config(values: Mapping[str, Any], limit: int | None = None) -> LLCConf
     config = dataclasses.replace(config, chunk_size=chunk)
     check_memory(config, memory_limit() if limit is None else limit, where="the explorer allows")
     return config
+
+
+SIZE_LABELS = tuple(f"{size:.0e}".replace("+0", "") for size in SIZE_CLASSES)
+"""The size classes as the buttons and the sweep's ``--size-class`` write them: ``1e3``."""
 
 
 @functools.lru_cache(maxsize=64)
@@ -187,48 +206,41 @@ def why_not(
     return "", ""
 
 
-def kept_steps(steps: int) -> np.ndarray:
-    """The steps plotted of ``steps`` recorded: every k-th, ``k = ceil(steps / MAX_POINTS)``,
-    and the last one, so a chain has at most ``MAX_POINTS + 1`` points."""
-    every = np.arange(0, steps, max(1, math.ceil(steps / MAX_POINTS)))
-    return every if steps == 0 or every[-1] == steps - 1 else np.append(every, steps - 1)
-
-
-def plottable(values: np.ndarray) -> np.ndarray:
-    """``values`` as float64 with non-finite or out-of-range entries set to NaN (a gap)."""
-    out = np.asarray(values, np.float64).copy()
-    out[~(np.abs(out) <= PLOT_LIMIT)] = np.nan
-    return out
-
-
-def mean_and_stderr(running: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per step: mean and standard error over the chains with a finite running estimate
-    (NaN where fewer than one, resp. two, chains are finite)."""
-    finite = np.isfinite(running)
-    count = finite.sum(axis=0)
-    filled = np.where(finite, running, 0.0)
-    with np.errstate(all="ignore"):
-        mean = np.where(count > 0, filled.sum(axis=0) / count, np.nan)
-        sq = np.where(finite, (running - mean) ** 2, 0.0).sum(axis=0)
-        stderr = np.where(count > 1, np.sqrt(sq / (count - 1) / count), np.nan)
-    return mean, stderr
-
-
-def mean_band(running: np.ndarray, steps_done: int) -> dict[str, np.ndarray]:
-    """Plot data of the running estimates ``running`` (chains x steps): their mean and a
-    band of one standard error (none where undefined) at the :func:`kept_steps`."""
-    keep = kept_steps(steps_done)
-    mean, stderr = mean_and_stderr(running[:, keep])
-    band = np.where(np.isfinite(stderr), stderr, 0.0)
-    return {
-        "step": keep,
-        "mean": plottable(mean),
-        "lower": plottable(mean - band),
-        "upper": plottable(mean + band),
-    }
+def unavailable(config: LLCConfig | None, seed: int) -> dict[str, tuple[str, str]]:
+    """For each of ``SIZE_LABELS``: why its draw from ``seed`` cannot run well here with
+    ``config``'s other settings, short and in full (:func:`why_not`; ``("", "")`` when it can,
+    or when there is no valid ``config`` to judge by)."""
+    reasons = {}
+    for label in SIZE_LABELS:
+        try:
+            arch = random_dln(label, seed)
+            reasons[label] = why_not(config, arch) if config else ("", "")
+        except ConfigError as exc:
+            reasons[label] = (str(exc), str(exc))
+    return reasons
 
 
 def sweep_step_sizes(center: float) -> np.ndarray:
     """``SWEEP_POINTS`` log-spaced step sizes from ``center / 10**d`` to ``center * 10**d``."""
     exponent = math.log10(center)
     return np.logspace(exponent - SWEEP_DECADES, exponent + SWEEP_DECADES, SWEEP_POINTS)
+
+
+def sweep_configs(
+    values: Mapping[str, Any],
+    own: Mapping[str, Any],
+    samplers: Sequence[str],
+    steps: int,
+    center: float,
+) -> list[LLCConfig]:
+    """A sweep's configs: ``steps`` steps at each of :func:`sweep_step_sizes` around
+    ``center`` for each of ``samplers``, with the explorer's settings ``values``; the chosen
+    sampler with its own settings ``own`` (sampler, step size and hyperparameters), the others
+    with their defaults. ``ConfigError`` names a bad setting."""
+    shared = {name: value for name, value in values.items() if name not in own}
+    return [
+        build_config({**shared, **(own if sampler == own["sampler"] else {}), "steps": steps,
+                      "sampler": sampler, "step_size": float(step)})
+        for sampler in samplers
+        for step in sweep_step_sizes(center)
+    ]  # fmt: skip

@@ -1,9 +1,9 @@
 """The teaching playground: SGMCMC samplers on two-parameter losses with a known learning
 coefficient, live in a notebook.
 
-``Playground()`` as a notebook cell's last line shows it. Modules: ``controls`` (widgets),
-``model`` (settings and plot numbers), ``views`` (figures and readout), ``app`` (the wiring
-and the sampling thread).
+``Playground()`` as a notebook cell's last line shows it. Modules: ``controls`` (the widgets),
+``model`` (its defaults, settings to configs, results to plot data), ``readout`` (the
+readout's HTML), ``views`` (the figures) and ``app`` (the wiring and the sampling thread).
 """
 
 from llc_explorer.apps.playground.app import Playground

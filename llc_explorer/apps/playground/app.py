@@ -10,8 +10,9 @@ import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
 from llc_explorer.apps.playground.controls import Controls
-from llc_explorer.apps.playground.model import build_configs
-from llc_explorer.apps.playground.views import PlaygroundPlots, panel_data, readout_html
+from llc_explorer.apps.playground.model import build_configs, panel_data
+from llc_explorer.apps.playground.readout import readout_html
+from llc_explorer.apps.playground.views import PlaygroundPlots
 from llc_explorer.apps.ui.app import SamplingApp
 from llc_explorer.apps.ui.readout import problem_html
 from llc_explorer.errors import ConfigError

@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from llc_explorer.apps.playground.model import SHARED
+from llc_explorer.apps.playground.model import COMPARE_WITH, DEFAULTS, SHARED
 from llc_explorer.apps.ui.sampler_controls import (
     STYLE,
     SamplerControls,
@@ -37,32 +37,32 @@ class Controls:
     def __init__(self) -> None:
         decades = (-8, -1)
         self.samplers = [
-            SamplerControls("sgld", decades=decades, surface=True),
-            SamplerControls("rmsprop_sgld", decades=decades, surface=True, label="compare with"),
+            SamplerControls(DEFAULTS["sampler"], decades=decades, surface=True),
+            SamplerControls(COMPARE_WITH, decades=decades, surface=True, label="compare with"),
         ]
         self.widgets: dict[str, widgets.ValueWidget] = {
             "surface": widgets.Dropdown(
                 options=[
                     (f"{s.formula}   (λ = {s.truth.llc})", name) for name, s in SURFACES.items()
                 ],
-                value="dln", description="loss K(w)", layout=wide(), style=STYLE,
+                value=DEFAULTS["surface"], description="loss K(w)", layout=wide(), style=STYLE,
             ),
             **self.samplers[0].widgets,
             "compare": widgets.Checkbox(
                 value=False, description="compare two samplers (same seed)", indent=False
             ),
             **{COMPARE_PREFIX + k: w for k, w in self.samplers[1].widgets.items()},
-            "nbeta": float_text("n·β", 1000.0),
-            "gamma": float_text("gamma", 1.0),
+            "nbeta": float_text("n·β", DEFAULTS["nbeta"]),
+            "gamma": float_text("gamma", DEFAULTS["gamma"]),
             "noise": widgets.FloatSlider(
-                value=0.0, min=0.0, max=1.0, step=0.05, description="minibatch noise",
-                layout=wide(), style=STYLE,
+                value=DEFAULTS["noise"], min=0.0, max=1.0, step=0.05,
+                description="minibatch noise", layout=wide(), style=STYLE,
             ),
-            "chains": int_text("chains", 32),
-            "steps": int_text("steps", 300_000),
-            "burn_in": float_text("burn-in fraction", 0.5),
-            "seed": int_text("seed", 0),
-            "chunk_size": int_text("steps per frame", 2000),
+            "chains": int_text("chains", DEFAULTS["chains"]),
+            "steps": int_text("steps", DEFAULTS["steps"]),
+            "burn_in": float_text("burn-in fraction", DEFAULTS["burn_in"]),
+            "seed": int_text("seed", DEFAULTS["seed"]),
+            "chunk_size": int_text("steps per frame", DEFAULTS["chunk_size"]),
         }  # fmt: skip
         self.run, self.stop, self.reset = run_buttons(
             "sample", "stop", "stop and restore the defaults"

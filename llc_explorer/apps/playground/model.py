@@ -1,20 +1,32 @@
-"""The Playground's model: settings from widget values to validated :class:`SurfaceConfig`s,
-and the plot-ready numbers of a run (contour grid, fading trails, sample cloud, running
-estimate). Nothing here touches a widget or a Bokeh object.
+"""The Playground's model: its defaults, settings from widget values to validated
+:class:`SurfaceConfig`s, and the plot-ready numbers of a run (contour grid, fading trails,
+sample cloud, running estimate). Nothing here touches a widget or a Bokeh object.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from llc_explorer.apps.explorer.model import mean_band, plottable
+from llc_explorer.apps.ui.plot_data import mean_band, plottable
 from llc_explorer.errors import ConfigError
+from llc_explorer.settings import SETTINGS
 from llc_explorer.surfaces.library import get_surface
 from llc_explorer.surfaces.sampling import SurfaceConfig, SurfaceResult, make_surface_config
+
+DEFAULTS: dict[str, Any] = {
+    name: parameter.default
+    for name, parameter in inspect.signature(make_surface_config).parameters.items()
+    if parameter.default is not inspect.Parameter.empty
+}
+"""The Playground's defaults: :func:`make_surface_config`'s."""
+
+COMPARE_WITH = SETTINGS["sampler"].default
+"""The sampler compared with at first: ``estimate_llc``'s, beside the surfaces' default."""
 
 GRID_POINTS = 161
 """Points per axis of the contour grid."""
@@ -120,7 +132,22 @@ def heads(result: SurfaceResult) -> dict[str, np.ndarray]:
 
 def running_estimate(result: SurfaceResult) -> dict[str, np.ndarray]:
     """The running estimate's mean and standard-error band over the chains that did not
-    diverge (:func:`llc_explorer.apps.explorer.model.mean_band`)."""
+    diverge (:func:`llc_explorer.apps.ui.plot_data.mean_band`)."""
     diverged = {chain for chain, _ in result.diverged_chains}
     alive = [c for c in range(result.config.chains) if c not in diverged]
     return mean_band(result.running_llc[alive], result.steps_done)
+
+
+def panel_data(result: SurfaceResult) -> dict[str, dict]:
+    """A panel's plot data for ``result`` (a partial or final snapshot), by source name."""
+    return {
+        "trails": trail_segments(result.path),
+        "cloud": cloud_points(result),
+        "heads": heads(result),
+        "llc": running_estimate(result),
+        "targets": {
+            "step": [0, result.config.steps],
+            "exact": [float(result.truth.llc)] * 2,
+            "tempered": [result.tempered_llc] * 2,
+        },
+    }

@@ -1,78 +1,44 @@
 """The Playground's views: per sampler, the surface with trails and samples, and the running
-LLC against the exact value; and the HTML readout.
+LLC against the exact value.
 
-Figures are built once; an update only replaces ``ColumnDataSource.data``, the contour's
-data and a few annotation numbers.
+Figures are built once; an update only replaces their sources' data (computed off the main
+thread by :func:`llc_explorer.apps.playground.model.panel_data`), the contour's data and a few
+annotation numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from html import escape
-
 from bokeh.layouts import column, row
-from bokeh.models import (
-    BoxAnnotation,
-    CDSView,
-    ColumnDataSource,
-    GroupFilter,
-    HoverTool,
-    PrintfTickFormatter,
-    Title,
-)
+from bokeh.models import CDSView, GroupFilter, HoverTool, PrintfTickFormatter, Title
 from bokeh.palettes import Greys256, Viridis256
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
 
-from llc_explorer.apps.explorer.views import DIVERGED, burn_in_note, legend_outside, plot_figure
 from llc_explorer.apps.playground.model import (
     CONTOUR_LEVELS,
+    DEFAULTS,
     box_half_width,
-    cloud_points,
     contour_grid,
-    heads,
-    running_estimate,
-    trail_segments,
 )
-from llc_explorer.apps.ui.formatting import significant
-from llc_explorer.apps.ui.readout import CSS, muted, table
+from llc_explorer.apps.ui.figures import DIVERGED, BurnIn, Sources, legend_outside, plot_figure
 from llc_explorer.surfaces.library import get_surface
-from llc_explorer.surfaces.sampling import SurfaceConfig, SurfaceResult
+from llc_explorer.surfaces.sampling import SurfaceConfig
 
-EMPTY_COLUMNS: dict[str, tuple[str, ...]] = {
+COLUMNS: dict[str, tuple[str, ...]] = {
     "trails": ("x0", "y0", "x1", "y1", "alpha", "chain"),
     "cloud": ("x", "y"),
     "heads": ("x", "y", "chain", "status"),
     "llc": ("step", "mean", "lower", "upper"),
     "targets": ("step", "exact", "tempered"),
 }
-"""The columns of each source of a panel, by name."""
+"""The columns of each source of a panel, by name (what
+:func:`~llc_explorer.apps.playground.model.panel_data` gives)."""
 
 PANEL_COLORS = ("#1f77b4", "#ff7f0e")
 """Trail and estimate colour of the left and right panel."""
 
 FILL_PALETTE = [Viridis256[k * 255 // (CONTOUR_LEVELS - 2)] for k in range(CONTOUR_LEVELS - 1)]
 """One fill colour per band between two contour levels (dark: low loss)."""
-
-
-def empty(name: str) -> dict[str, list]:
-    """The data of source ``name`` with no rows."""
-    return {column_name: [] for column_name in EMPTY_COLUMNS[name]}
-
-
-def panel_data(result: SurfaceResult) -> dict[str, dict]:
-    """A panel's plot data for ``result`` (a partial or final snapshot), by source name."""
-    return {
-        "trails": trail_segments(result.path),
-        "cloud": cloud_points(result),
-        "heads": heads(result),
-        "llc": running_estimate(result),
-        "targets": {
-            "step": [0, result.config.steps],
-            "exact": [float(result.truth.llc)] * 2,
-            "tempered": [result.tempered_llc] * 2,
-        },
-    }
 
 
 SURFACE_KEY = ("colour: log₁₀ K(w), darker is lower", "white dots: samples after the burn-in")
@@ -87,19 +53,19 @@ class SurfacePanel:
     colour bar, fading chain trails, the post-burn-in sample cloud, chain heads with diverged
     ones as red crosses) above ``llc`` (running estimate ± stderr, exact ``lambda`` and the
     finite-temperature value, the burn-in shaded; legend under the data). ``sources`` holds
-    the data by name (``EMPTY_COLUMNS``)."""
+    the data by name (``COLUMNS``)."""
 
     def __init__(self, color: str) -> None:
-        self.sources = {name: ColumnDataSource(empty(name)) for name in EMPTY_COLUMNS}
-        src = self.sources
+        self.sources = src = Sources(COLUMNS)
         self.title = "surface"
         surface = figure(
             title="surface", height=400, width=PANEL_WIDTH, match_aspect=True,
             x_axis_label="w₁", y_axis_label="w₂", tools="pan,wheel_zoom,box_zoom,reset,save",
         )  # fmt: skip
         self.contour = surface.contour(
-            **contour_grid("dln", 1000.0, 1.0), fill_color=FILL_PALETTE,
-            fill_alpha=0.85, line_color=Greys256[200], line_alpha=0.6, line_width=0.5,
+            **contour_grid(DEFAULTS["surface"], DEFAULTS["nbeta"], DEFAULTS["gamma"]),
+            fill_color=FILL_PALETTE, fill_alpha=0.85, line_color=Greys256[200], line_alpha=0.6,
+            line_width=0.5,
         )  # fmt: skip
         self.color_bar = self.contour.construct_color_bar(
             title="log₁₀ K", width=10, padding=4, formatter=PrintfTickFormatter(format="%.1f")
@@ -130,10 +96,7 @@ class SurfacePanel:
         legend_outside(surface, "below")
         surface.legend.orientation = "horizontal"
         llc = plot_figure("Running LLC estimate", "step", "λ̂", height=300, width=PANEL_WIDTH)
-        self.burn_in = BoxAnnotation(left=0, right=0, fill_color="gray", fill_alpha=0.15)
-        self.burn_in_note = Title(text=burn_in_note(None), text_font_style="italic")
-        llc.add_layout(self.burn_in)
-        llc.add_layout(self.burn_in_note, "above")
+        self.burn_in = BurnIn(llc)
         llc.varea("step", "lower", "upper", source=src["llc"], color=color, fill_alpha=0.25,
                   legend_label="± stderr")  # fmt: skip
         llc.line("step", "mean", source=src["llc"], color=color, line_width=2, legend_label="λ̂")
@@ -154,8 +117,7 @@ class SurfacePanel:
         levels = [float(level) for level in grid["levels"]]
         self.contour.levels = self.color_bar.levels = levels
         self.color_bar.ticker.ticks = levels[::3]
-        self.burn_in.right = config.burn_in_steps
-        self.burn_in_note.text = burn_in_note(config.burn_in_steps)
+        self.burn_in.mark(config.burn_in_steps)
         half = box_half_width(config.gamma)
         ranges = (self.surface_figure.x_range, self.surface_figure.y_range)
         for axis in ranges:
@@ -166,14 +128,13 @@ class SurfacePanel:
         self.clear()
 
     def show(self, data: dict[str, dict]) -> None:
-        """Plot a snapshot: ``data`` from :func:`panel_data` (computed off the main thread)."""
-        for name, columns in data.items():
-            self.sources[name].data = columns
+        """Plot a snapshot: ``data`` from
+        :func:`~llc_explorer.apps.playground.model.panel_data`."""
+        self.sources.show(data)
 
     def clear(self) -> None:
         """Empty the chains' plots."""
-        for name, source in self.sources.items():
-            source.data = empty(name)
+        self.sources.empty()
 
     def mark_stale(self, stale: bool) -> None:
         """Say in the title whether the plots are out of date with the settings."""
@@ -196,48 +157,3 @@ class PlaygroundPlots:
         """Say in each panel's title whether it is out of date with the settings."""
         for panel in self.panels:
             panel.mark_stale(stale)
-
-
-TEMPERED_HEADER = "<span title='what an exact sampler reaches here'>exact at n·β</span>"
-"""The header of the column of what an exact sampler reaches at this ``n*beta`` and gamma."""
-
-RESULT_HEADER = ("sampler", "λ̂", "± stderr", TEMPERED_HEADER, "diverged", "step")
-"""The columns of the readout's results table (one row per sampler shown)."""
-
-RESULT_WIDTHS = (120, 70, 85, 110, 90)
-"""Widths (px) of the results table's columns; the last takes the rest."""
-
-READOUT_WIDTH = "620px"
-"""The readout's fixed width, the same with one panel or two: nothing moves when compare is
-turned on or off, or when the numbers grow."""
-
-
-def readout_html(
-    configs: Sequence[SurfaceConfig], results: Sequence[SurfaceResult | None], status: str
-) -> str:
-    """The readout: the status and the exact LLC, then a table of the results shown (with their
-    own settings), one row per sampler: estimate, stderr, the value an exact sampler reaches
-    at this ``n*beta`` and ``gamma``, diverged chains and steps (dashes before a run)."""
-    shown = [result for result in results if result is not None]
-    rows = [["status", escape(status)]]
-    surfaces = [r.config.surface for r in shown] or [c.surface for c in configs]
-    if surfaces:
-        surface = get_surface(surfaces[0])
-        truth = surface.truth
-        key = muted(f"multiplicity {truth.multiplicity}; {escape(surface.source)}")
-        rows.append(["exact λ", f"{truth.llc} {key}"])
-    top = table(rows, RESULT_WIDTHS[:1], (False, False), width=READOUT_WIDTH)
-    lines = [
-        [
-            escape(r.config.sampler),
-            significant(r.llc_mean),
-            significant(r.llc_stderr, 2),
-            significant(r.tempered_llc),
-            f"{len(r.diverged_chains)} of {r.config.chains}",
-            f"{r.steps_done:,} of {r.config.steps:,}",
-        ]
-        for r in shown
-    ] or [[escape(c.sampler), "—", "—", "—", "—", "—"] for c in configs]
-    numbers = (False, True, True, True, True, True)
-    results_table = table(lines, RESULT_WIDTHS, numbers, RESULT_HEADER, width=READOUT_WIDTH)
-    return CSS + top + results_table

@@ -23,14 +23,18 @@ def wide() -> widgets.Layout:
     return widgets.Layout(width="300px")
 
 
-def int_text(description: str, value: int) -> widgets.IntText:
-    """A labelled integer entry."""
-    return widgets.IntText(value=value, description=description, layout=wide(), style=STYLE)
+def int_text(description: str, value: int, tooltip: str | None = None) -> widgets.IntText:
+    """A labelled integer entry (``tooltip``: what it sets, on hover)."""
+    return widgets.IntText(
+        value=value, description=description, tooltip=tooltip, layout=wide(), style=STYLE
+    )
 
 
-def float_text(description: str, value: float) -> widgets.FloatText:
-    """A labelled number entry."""
-    return widgets.FloatText(value=value, description=description, layout=wide(), style=STYLE)
+def float_text(description: str, value: float, tooltip: str | None = None) -> widgets.FloatText:
+    """A labelled number entry (``tooltip``: what it sets, on hover)."""
+    return widgets.FloatText(
+        value=value, description=description, tooltip=tooltip, layout=wide(), style=STYLE
+    )
 
 
 def button(description: str, style: str, tooltip: str, width: str = "") -> widgets.Button:
@@ -64,10 +68,16 @@ def shown_hyperparameters() -> tuple[str, ...]:
     return tuple(dict.fromkeys(h for spec in REGISTRY.values() for h in spec.controls))
 
 
-def text_entry(description: str, placeholder: str) -> widgets.Text:
-    """A labelled, initially blank text entry with a hint of what blank means."""
+def text_entry(description: str, placeholder: str, tooltip: str | None = None) -> widgets.Text:
+    """A labelled, initially blank text entry with a hint of what blank means (``tooltip``:
+    what it sets, on hover)."""
     return widgets.Text(
-        value="", description=description, placeholder=placeholder, layout=wide(), style=STYLE
+        value="",
+        description=description,
+        placeholder=placeholder,
+        tooltip=tooltip,
+        layout=wide(),
+        style=STYLE,
     )
 
 

@@ -1,4 +1,6 @@
-"""An estimate as an ArviZ ``DataTree`` (arviz-base, the DataTree-based ArviZ; optional:
+"""An estimate in other forms: JSON-ready values (:func:`to_dict`, what ``--json`` prints and
+the sweep stores), and an ArviZ ``DataTree`` (:func:`from_llc_result`, in the style of
+ArviZ's ``from_*`` converters; arviz-base, the DataTree-based ArviZ; optional:
 ``pip install ".[arviz]"`` in a clone), so ArviZ's diagnostics and plots take it as they take
 any sampler's output, and it saves to NetCDF as ArviZ saves.
 
@@ -21,17 +23,18 @@ config as JSON (``config``).
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from llc_explorer.estimator import LLCResult
+    from llc_explorer.result import LLCResult
 
 INSTALL = 'pip install ".[arviz]" (in a clone of llc_explorer)'
 
 
-def to_datatree(result: LLCResult) -> Any:
+def from_llc_result(result: LLCResult) -> Any:
     """``result`` as an ArviZ ``DataTree`` (see the module docstring for its groups)."""
     try:
         import xarray as xr
@@ -84,3 +87,47 @@ def to_datatree(result: LLCResult) -> Any:
         }
     )
     return tree
+
+
+def to_dict(result: LLCResult) -> dict[str, Any]:
+    """``result`` as JSON-ready values (no traces); NaN becomes ``None``."""
+
+    def clean(x: float) -> float | None:
+        return None if not math.isfinite(x) else x
+
+    truth = result.true_llc
+    return {
+        "true_llc": None if truth is None else float(truth),
+        "true_llc_fraction": None if truth is None else str(truth),
+        "multiplicity": result.multiplicity,
+        "global_llc": float(result.global_llc),
+        "global_llc_fraction": str(result.global_llc),
+        "truth_note": result.truth_note,
+        "llc_mean": clean(result.llc_mean),
+        "llc_std": clean(result.llc_std),
+        "llc_stderr": clean(result.llc_stderr),
+        "llc_per_chain": [clean(float(x)) for x in result.llc_per_chain],
+        "llc_ci95": [clean(x) for x in result.llc_ci95],
+        "llc_ci95_mc": [clean(x) for x in result.llc_ci95_mc],
+        "relative_error": clean(result.relative_error),
+        "warnings": result.warnings,
+        "mala_acceptance": clean(result.diagnostics.mala_acceptance),
+        "mala_acceptance_per_chain": [clean(float(x)) for x in result.mala_per_chain],
+        "diagnostics": {k: clean(v) for k, v in result.diagnostics._asdict().items()},
+        "diverged_chains": [{"chain": c, "step": s} for c, s in result.diverged_chains],
+        "loss_at_teacher": result.loss_at_teacher,
+        "num_params": result.num_params,
+        "steps_done": result.steps_done,
+        "burn_in_steps": result.burn_in_steps,
+        "warmup_steps": result.warmup_steps,
+        "stop_reason": result.stop_reason,
+        "criteria": {k: clean(v) for k, v in result.criteria.items()},
+        "step_size_source": result.step_size_source,
+        "step_size_calibration": None
+        if result.calibration is None
+        else result.calibration.as_dict(),
+        "steps_per_second": result.steps_per_second,
+        "compile_seconds": result.compile_seconds,
+        "message": result.message,
+        "config": result.config.as_dict(),
+    }
