@@ -1,8 +1,8 @@
-"""Run the paper's three experiments (:mod:`llc_explorer.bench.paper`) at one scale: the commands
+"""Run the paper's three experiments (:mod:`llc_explorer.bench.paper`) at one scale: the sweeps
 that made docs/results/paper (``--scale cpu``), and the GPU run (``--scale gpu``).
 
-Every experiment is a set of ``llc-explorer sweep`` runs, resumable: after a kill, the same
-command skips what is on disk. Each command is printed before it runs.
+Every experiment is a set of sweeps, resumable: after a kill, the same command skips what is
+on disk. Each sweep's ``llc-explorer sweep`` command is printed before it runs.
 
     python benchmarks/paper_experiments.py --dry-run          # the CPU commands and their size
     python benchmarks/paper_experiments.py                    # about 2 hours on 2 CPU cores
@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llc_explorer.bench.paper import EXPERIMENTS, SCALES, commands, run_experiments
-from llc_explorer.cli import build_parser, sweep_spec_of
+from llc_explorer.apps.cache import enable_compilation_cache
+from llc_explorer.bench.paper import EXPERIMENTS, SCALES, run_experiments, sweeps
 from llc_explorer.errors import ConfigError
 
 
@@ -35,15 +35,16 @@ def main() -> None:
 def run(scale: str, out: Path, experiments: tuple[str, ...], *, dry_run: bool) -> None:
     """Run the experiments, or with ``dry_run`` print their commands and sizes."""
     if not dry_run:
+        enable_compilation_cache()  # as llc-explorer sweep does
         run_experiments(scale, out, experiments)
         return
     total = 0
     for experiment in experiments:
-        for argv in commands(experiment, SCALES[scale], out):
-            runs = sweep_spec_of(build_parser().parse_args(argv)).runs()
+        for sweep in sweeps(experiment, SCALES[scale], out):
+            runs = sweep.spec.runs()
             work = sum(run.steps * run.chains for run in runs)
             total += work
-            print(f"llc-explorer {' '.join(argv)}\n    # {len(runs)} runs, {work:,} chain-steps")
+            print(f"{sweep.command}\n    # {len(runs)} runs, {work:,} chain-steps")
     print(f"# in all {total:,} chain-steps")
 
 

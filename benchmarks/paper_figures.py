@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from llc_explorer.bench.paper import load_results
-from llc_explorer.bench.report import best_runs, spearman_interval
+from llc_explorer.bench.stats import best_runs, spearman_interval
 from llc_explorer.bench.summary import by_key, failed, sampler_label, summarize_rows
 from llc_explorer.sgmcmc.registry import get_spec
 

@@ -1,11 +1,7 @@
 """The LLC estimator (spec section 3), in one-shot and streaming form, and the automatic step
-size as a value to keep (:func:`calibrate_step_size`).
-
-Per chain ``c``: ``lambda_hat_c = n*beta * (mean_{B <= t < T} L_{B_t}(w_t^c) - L_n(w*))``, with
-``B`` burn-in steps out of ``T`` (steps counted from 0). The estimate is the mean over
-chains that did not diverge, with their standard deviation and standard error
-``std / sqrt(C)``; the running estimate takes the mean over ``B <= s <= t``. Its 95% interval,
-convergence diagnostics and warnings are those of :mod:`llc_explorer.sgmcmc.diagnostics`.
+size as a value to keep (:func:`calibrate_step_size`). A run's chains start at the teacher
+``w*``, sample chunk by chunk, and each chunk's traces become an
+:class:`llc_explorer.result.LLCResult` (the estimate's formula is there).
 """
 
 from __future__ import annotations

@@ -116,6 +116,7 @@ def config_of_command_line(line: str) -> LLCConfig:
         {"nbeta": 2500.0, "teacher": "first_layer", "a": 0.2, "n": 5000},  # adapting step
         {"widths": [5, 3, 5], "rank": 2, "sampler": "sgld", "burn_in": 0.5, "step_size": 1e-6},
         {"sampler": "sghmc", "friction": 0.2, "gamma": 3.0, "batch_size": 50},
+        {"sampler": "sgld", "nbeta": 1234.5678, "step_size": 1.2345678e-5},  # every digit
     ],
 )
 def test_the_code_and_command_line_reproduce_every_setting(settings: dict) -> None:

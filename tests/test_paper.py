@@ -1,8 +1,10 @@
-"""The paper's three experiments: the stored results are exactly what the recorded commands
-plan (every run, nothing else), and the small recompute runs end to end."""
+"""The paper's three experiments: the stored results are exactly what the recorded sweeps plan
+(every run, nothing else), each sweep's command makes the same sweep through the CLI, and the
+small recompute runs end to end."""
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from pathlib import Path
 
@@ -10,25 +12,25 @@ import pytest
 
 from llc_explorer.bench import paper
 from llc_explorer.bench.summary import sampler_label
-from llc_explorer.bench.sweep import read_rows
-from llc_explorer.cli import build_parser, sweep_spec_of
+from llc_explorer.bench.sweep import read_rows, read_specs
+from llc_explorer.cli.commands import sweep_spec_of
+from llc_explorer.cli.parser import build_parser
 from llc_explorer.errors import ConfigError
 
 STORED = Path(__file__).resolve().parents[1] / "docs" / "results" / "paper"
 
 
 def planned_ids(scale: str, out: Path) -> dict[str, set[str]]:
-    """Folder name -> the run ids its commands plan at ``scale``."""
+    """Folder name -> the run ids its sweeps plan at ``scale``."""
     planned: dict[str, set[str]] = defaultdict(set)
     for experiment in paper.EXPERIMENTS:
-        for argv in paper.commands(experiment, paper.SCALES[scale], out):
-            args = build_parser().parse_args(argv)
-            planned[args.out.name] |= {run.run_id for run in sweep_spec_of(args).runs()}
+        for sweep in paper.sweeps(experiment, paper.SCALES[scale], out):
+            planned[sweep.out.name] |= {run.run_id for run in sweep.spec.runs()}
     return planned
 
 
-def test_the_stored_results_are_the_recorded_commands_runs() -> None:
-    """docs/results/paper holds one row per run of ``paper.commands(..., "cpu", ...)`` (the
+def test_the_stored_results_are_the_recorded_sweeps_runs() -> None:
+    """docs/results/paper holds one row per run of ``paper.sweeps(..., "cpu", ...)`` (the
     commands docs/RESULTS.md lists): none missing, none extra, none twice."""
     planned = planned_ids("cpu", STORED)
     assert set(planned) == {p.name for p in STORED.iterdir() if p.is_dir()}
@@ -36,6 +38,26 @@ def test_the_stored_results_are_the_recorded_commands_runs() -> None:
         stored = [row["id"] for row in read_rows([STORED / name])]
         assert len(stored) == len(set(stored)), name
         assert set(stored) == ids, name
+
+
+def test_each_sweeps_command_makes_the_same_sweep_through_the_cli() -> None:
+    """What ``run_experiments`` echoes is the command line of the sweep it runs: parsed by
+    ``llc-explorer sweep``, it gives the same spec (so the same run ids) and folder."""
+    for experiment in paper.EXPERIMENTS:
+        for sweep in paper.sweeps(experiment, paper.SCALES["cpu"], STORED):
+            argv = shlex.split(sweep.command)
+            assert argv[:2] == ["llc-explorer", "sweep"]
+            args = build_parser().parse_args(argv[1:])
+            assert (sweep_spec_of(args), args.out) == (sweep.spec, sweep.out)
+
+
+def test_the_stored_rows_record_their_architecture_seed() -> None:
+    """Experiments 1 and 2 drew with seed 2026, experiment 3 with 2027 (the stored rows were
+    backfilled by benchmarks/backfill_arch_seed.py)."""
+    for folder in STORED.iterdir():
+        if folder.is_dir():
+            seed = paper.ORDER_SEED if folder.name.startswith("order") else paper.DRAW_SEED
+            assert {row["arch_seed"] for row in read_rows([folder])} == {seed}, folder.name
 
 
 def test_experiment_3_uses_each_samplers_best_step_size_from_experiment_1() -> None:
@@ -61,6 +83,9 @@ def test_the_small_recompute_runs_every_experiment(tmp_path: Path) -> None:
     best = paper.best_step_sizes(tmp_path, paper.SCALES["small"])
     assert all(r["step_size"] == best[r["sampler"]] for r in results["order_1e3"])
     assert all(line.startswith("llc-explorer sweep --size-class") for line in echoed)
+    for experiment in paper.EXPERIMENTS:  # each folder holds the specs of its sweeps
+        for sweep in paper.sweeps(experiment, paper.SCALES["small"], tmp_path):
+            assert sweep.spec in read_specs(sweep.out)
     paper.run_experiments("small", tmp_path, echo=echoed.append)  # resumes: nothing reruns
     assert sum(map(len, paper.load_results(tmp_path).values())) == 25 + 30 + 15
 
@@ -69,9 +94,9 @@ def test_bad_experiment_settings_name_the_problem(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="scale must be one of small, cpu, gpu"):
         paper.run_experiments("huge", tmp_path)
     with pytest.raises(ConfigError, match="experiment must be one of"):
-        paper.commands("speed", paper.SCALES["small"], tmp_path)
+        paper.sweeps("speed", paper.SCALES["small"], tmp_path)
     with pytest.raises(ConfigError, match="takes its step sizes from experiment 1, which has no"):
-        paper.commands("order", paper.SCALES["small"], tmp_path)
+        paper.sweeps("order", paper.SCALES["small"], tmp_path)
 
 
 def test_precondition_table_on_hand_made_rows() -> None:

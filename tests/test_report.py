@@ -13,14 +13,10 @@ import pytest
 from bokeh.models import Legend
 
 from llc_explorer import __version__, cli
-from llc_explorer.bench.report import (
-    diverged_panel,
-    error_panel,
-    spearman_interval,
-    sweep_spec,
-    write_report,
-)
-from llc_explorer.bench.summary import summarize_rows
+from llc_explorer.bench.panels import diverged_panel, error_panel
+from llc_explorer.bench.report import sweep_spec, write_report
+from llc_explorer.bench.stats import spearman_interval
+from llc_explorer.bench.summary import size_label, summarize_rows
 from llc_explorer.bench.sweep import make_spec, read_rows, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +72,38 @@ def test_a_variant_sweeps_command_sets_its_hyperparameters(tmp_path: Path) -> No
     assert len(read_rows([out])) == len(rows) == 2  # the variant's ids: nothing reran
     mixed = [*rows, {**rows[0], "hyper": {}}]
     assert "one sweep per variant" in sweep_spec(mixed)["variants"]
+
+
+def test_the_rerun_command_reproduces_the_rows(tmp_path: Path) -> None:
+    """Run into a new folder, the header's command gives the sweep's rows again: the same
+    runs (ids), settings and estimates, bit for bit; only the timings differ."""
+    out, again = tmp_path / "sweep", tmp_path / "again"
+    spec = make_spec(
+        samplers=("sgld", "sghmc"), step_sizes=(1e-6, 3.16e-6), size_class_name="1e3", archs=2,
+        arch_seed=11, steps=150, chains=2, n=1000, gamma=2.0, burn_in=0.8,
+    )  # fmt: skip
+    rows = list(run_sweep(spec, out))
+    command = sweep_spec(rows)["command"]
+    assert "--size-class 1e3 --archs 2 --arch-seed 11" in command and "--gamma 2" in command
+    assert command.endswith("--out RESULTS")  # no source: a new folder
+    assert cli.main(shlex.split(command.replace("RESULTS", str(again)))[1:]) == 0
+    timings = ("wall_seconds", "compile_seconds", "steps_per_second", "batched_with")
+
+    def kept(row: dict) -> dict:
+        return {k: v for k, v in row.items() if k not in timings}
+
+    assert [kept(r) for r in read_rows([again])] == [kept(r) for r in read_rows([out])]
+
+
+def test_the_architecture_seed_comes_from_the_rows() -> None:
+    """The stored rows record it (backfilled); rows without it say so, rather than guess."""
+    rows = [r for r in stored_rows() if size_label(r) == "1e4"]
+    assert {r["arch_seed"] for r in rows} == {0}
+    assert "--size-class 1e4 --archs 5 --arch-seed 0 " in sweep_spec(rows)["command"]
+    legacy = [{k: v for k, v in r.items() if k != "arch_seed"} for r in rows]
+    assert "--archs 5 --arch-seed (not recorded) " in sweep_spec(legacy)["command"]
+    mixed = [*rows[:3], {**rows[3], "arch_seed": 7}]
+    assert "--arch-seed (differs) " in sweep_spec(mixed)["command"]
 
 
 @pytest.mark.browser

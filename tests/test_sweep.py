@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 
 from llc_explorer.bench.report import write_report
+from llc_explorer.bench.spec import spec_data, spec_from_data
 from llc_explorer.bench.summary import format_step_table, summarize_rows
 from llc_explorer.bench.sweep import (
     lock_shard,
     make_spec,
     read_rows,
+    read_specs,
     run_sweep,
     shard,
     unlock_shard,
@@ -93,6 +95,28 @@ def test_shards_cover_the_grid_exactly_once():
         ids = [run.run_id for part in parts for run in part]
         assert sorted(ids) == sorted(run.run_id for run in runs)
         assert len(set(ids)) == len(ids)
+
+
+def test_a_sweep_writes_its_spec_once_and_reads_it_back(tmp_path):
+    """``run_sweep`` writes the spec beside the rows, one file per distinct spec: the shards
+    of one sweep share it, another sweep into the folder adds its own; read back, it is the
+    spec that ran, and the rows record the seed of its architecture draw."""
+    spec = make_spec(
+        samplers=["sgld"], step_sizes=[1e-6, 1e-5], size_class_name="1e3", archs=2, arch_seed=5,
+        steps=100, n=1000, chains=2, hyper={},
+    )  # fmt: skip
+    assert spec_from_data(json.loads(json.dumps(spec_data(spec)))) == spec
+    out = tmp_path / "out"
+    rows = [row for part in range(2) for row in run_sweep(spec, out, part, 2)]
+    assert [p.name for p in out.glob("spec-*.json")] == [next(out.glob("spec-*.json")).name]
+    assert read_specs(out) == [spec]
+    assert {row["arch_seed"] for row in rows} == {5} and len(rows) == 4
+    listed = make_spec(samplers=["sgld"], step_sizes=[1e-6], widths=[(3, 2, 3)], rank=1,
+                       steps=100, n=1000, chains=2, arch_seed=5)  # fmt: skip
+    (row,) = run_sweep(listed, out)
+    assert row["arch_seed"] is None and listed.arch_seed is None
+    assert sorted(read_specs(out), key=str) == sorted([spec, listed], key=str)
+    assert not list(out.glob(".spec-*"))  # no temporary file left behind
 
 
 def test_shard_files_are_read_together(tmp_path):

@@ -4,39 +4,35 @@
    half-decade grid at the paper's scale) on a 1e5-parameter DLN, all five samplers; with it,
    the AdamSGLD / RMSPropSGLD variants of :data:`VARIANTS` on the same DLN, and (on CPU, where
    the main grid runs short) longer runs of SGLD, RMSPropSGLD, pSGLD and RMSPropSGLD with
-   ``a`` = 1e-5 (:func:`long_commands`).
+   ``a`` = 1e-5 (:func:`long_sweeps`).
 2. ``precondition``: SGLD against RMSPropSGLD and AdamSGLD on 1e6-parameter DLNs: the share of
    runs that end in NaN and the spread of the error over seeds and step sizes.
 3. ``order``: 10 fresh DLNs per size class, each sampler at one fixed step size (its best in
    experiment 1), Spearman's rho between estimated and exact LLC.
 
-Each experiment is a list of ``llc-explorer sweep`` argument lists (:func:`commands`), run
-with :func:`run_experiments`; its rows land in ``OUT/<folder>`` (:func:`folder`), resumable
-like any sweep. A :class:`Scale` sets the sizes: ``small`` (the notebook's recompute, about
-a minute), ``cpu`` (about 2 hours on 2 cores: the stored results in docs/results/paper) and
-``gpu`` (the paper's 50,000 steps, for one GPU run). Architectures come from seeds the other
-sweeps never used: 2026 for experiments 1 and 2, 2027 for experiment 3 (so its DLNs are not
-the one experiment 1 tuned the step sizes on). Every run uses warm-up factor 1: the step size
-as given from the first step, as in the paper.
+Each experiment is a list of :class:`Sweep` (:func:`sweeps`): a
+:class:`llc_explorer.bench.spec.SweepSpec`, run by :func:`run_experiments` through
+:func:`llc_explorer.bench.sweep.run_sweep` into ``OUT/<folder>`` (:func:`folder`), resumable like
+any sweep. A :class:`Scale` sets the sizes: ``small`` (the notebook's recompute, about a
+minute), ``cpu`` (about 2 hours on 2 cores: docs/results/paper) and ``gpu`` (the paper's 50,000
+steps, for one GPU run). Architectures come from seeds the other sweeps never used
+(:data:`DRAW_SEED`, and :data:`ORDER_SEED` for experiment 3, so its DLNs are not the one
+experiment 1 tuned the step sizes on). Every run has one chain per seed and warm-up factor 1:
+the step size as given from the first step, as in the paper.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from llc_explorer.bench.summary import (
-    by_key,
-    failed,
-    hyperparameter_flags,
-    sampler_label,
-    summarize_rows,
-)
-from llc_explorer.bench.sweep import read_rows
+from llc_explorer.bench.spec import SweepSpec, make_spec
+from llc_explorer.bench.summary import by_key, failed, sampler_label, summarize_rows
+from llc_explorer.bench.sweep import read_rows, run_sweep
 from llc_explorer.errors import ConfigError, not_one_of
 
 PAPER_SAMPLERS = ("rmsprop_sgld", "sgld", "adam_sgld", "sghmc", "sgnht")
@@ -47,15 +43,20 @@ PRECONDITIONING = ("sgld", "rmsprop_sgld", "adam_sgld")
 
 EXPERIMENTS = ("step_size", "precondition", "order")
 
+DRAW_SEED = 2026
+"""The architecture seed of experiments 1 and 2."""
 
-def half_decades(low: int, high: int) -> list[str]:
+ORDER_SEED = 2027
+"""The architecture seed of experiment 3."""
+
+Hyper = Mapping[str, float | bool] | None
+"""A variant's sampler hyperparameters (``None``: the sampler's defaults)."""
+
+
+def half_decades(low: int, high: int) -> list[float]:
     """``1e{low}, 3.16e{low}, ..., 1e{high}``: step sizes half a decade apart."""
-    grid = []
-    for power in range(low, high + 1):
-        grid.append(f"1e{power}")
-        if power < high:
-            grid.append(f"3.16e{power}")
-    return grid
+    return [float(f"{mantissa}e{power}") for power in range(low, high + 1)
+            for mantissa in ("1", "3.16")[: 1 + (power < high)]]  # fmt: skip
 
 
 class Variant(NamedTuple):
@@ -68,11 +69,6 @@ class Variant(NamedTuple):
     decades: tuple[int, int] | None
     precondition_decades: tuple[int, int] | None = None
     in_order: bool = False
-
-    @property
-    def flags(self) -> list[str]:
-        """The sweep flags that make this variant."""
-        return hyperparameter_flags(self.hyper)
 
     @property
     def label(self) -> str:
@@ -104,33 +100,54 @@ class Scale:
     step_size_decades: tuple[int, int]
     step_size_archs: int
     step_size_steps: int
-    seeds: str
+    seeds: tuple[int, ...]
     precondition_class: str
     precondition_decades: tuple[int, int]
     precondition_archs: int
     precondition_steps: int
-    precondition_seeds: str
+    precondition_seeds: tuple[int, ...]
     order_steps: dict[str, int] = field(default_factory=dict)  # size class -> steps
     order_archs: int = 10
     variants: bool = True
-    long_steps: int | None = None  # experiment 1 again, longer (:func:`long_commands`)
+    long_steps: int | None = None  # experiment 1 again, longer (:func:`long_sweeps`)
 
 
 SCALES = {
     "small": Scale(
-        "1e3", (-7, -5), 1, 600, "0", "1e3", (-7, -5), 1, 300, "0,1", {"1e3": 600}, 3,
+        "1e3", (-7, -5), 1, 600, (0,), "1e3", (-7, -5), 1, 300, (0, 1), {"1e3": 600}, 3,
         variants=False,
     ),
     "cpu": Scale(
-        "1e5", (-14, -6), 1, 4_000, "0,1", "1e6", (-7, -5), 2, 800, "0,1",
+        "1e5", (-14, -6), 1, 4_000, (0, 1), "1e6", (-7, -5), 2, 800, (0, 1),
         {"1e4": 5_000, "1e5": 4_000}, long_steps=20_000,
     ),
     "gpu": Scale(
-        "1e5", (-14, -6), 2, 50_000, "0,1,2,3", "1e6", (-9, -5), 4, 20_000, "0,1,2",
+        "1e5", (-14, -6), 2, 50_000, (0, 1, 2, 3), "1e6", (-9, -5), 4, 20_000, (0, 1, 2),
         {"1e4": 50_000, "1e5": 50_000, "1e6": 20_000},
     ),
 }  # fmt: skip
 """``small``: the notebook's recompute; ``cpu``: docs/results/paper; ``gpu``: one GPU run."""
+
+
+class Sweep(NamedTuple):
+    """One sweep of an experiment: its spec and the folder its rows go to."""
+
+    spec: SweepSpec
+    out: Path
+
+    @property
+    def command(self) -> str:
+        """The ``llc-explorer sweep`` command that runs this sweep."""
+        return self.spec.command(self.out)
+
+
+def drawn(out: Path, size: str, archs: int, arch_seed: int, **grid: Any) -> Sweep:
+    """A sweep of the paper into ``out`` on ``archs`` DLNs of the size class ``size`` drawn with
+    ``arch_seed``, one chain per seed, the step size from the first step; ``grid`` gives the
+    rest of :func:`make_spec`'s arguments (samplers, step sizes, seeds, steps, hyper)."""
+    spec = make_spec(size_class_name=size, archs=archs, arch_seed=arch_seed, chains=1,
+                     warmup_factor=1.0, **grid)  # fmt: skip
+    return Sweep(spec, out)
 
 
 def folder(out: Path, experiment: str, scale: Scale, size: str | None = None) -> Path:
@@ -140,31 +157,25 @@ def folder(out: Path, experiment: str, scale: Scale, size: str | None = None) ->
     return out / f"{experiment}_{size}"
 
 
-def shared_flags(seeds: str, steps: int) -> list[str]:
-    """Flags of every run: one chain per seed, the step size from the first step."""
-    return ["--seeds", seeds, "--steps", str(steps), "--chains", "1", "--warmup-factor", "1"]
+def step_size_sweep(
+    scale: Scale, out: Path, samplers: Iterable[str], decades: tuple[int, int], hyper: Hyper = None
+) -> Sweep:
+    """Experiment 1's sweep of ``samplers`` over ``decades``."""
+    return drawn(out, scale.step_size_class, scale.step_size_archs, DRAW_SEED, samplers=samplers,
+                 step_sizes=half_decades(*decades), seeds=scale.seeds,
+                 steps=scale.step_size_steps, hyper=hyper)  # fmt: skip
 
 
-def step_size_sweep(scale: Scale, out: Path, sampler: str, decades: tuple[int, int]) -> list[str]:
-    """Experiment 1's sweep of ``sampler`` over ``decades`` (architecture seed 2026)."""
-    return [
-        "sweep", "--size-class", scale.step_size_class, "--archs", str(scale.step_size_archs),
-        "--arch-seed", "2026", "--samplers", sampler,
-        "--step-sizes", ",".join(half_decades(*decades)),
-        *shared_flags(scale.seeds, scale.step_size_steps), "--out", str(out),
-    ]  # fmt: skip
-
-
-def long_commands(scale: Scale, out: Path) -> list[list[str]]:
+def long_sweeps(scale: Scale, out: Path) -> list[Sweep]:
     """Experiment 1 at ``long_steps`` (one seed) where the scale has them: SGLD and RMSPropSGLD
     over 1e-10 ... 1e-6; over 1e-11 ... 1e-7 (their valleys lie lower) Li et al.'s pSGLD and
     our RMSPropSGLD with only ``a`` changed to pSGLD's 1e-5 (``b2`` 0.999, bias correction)."""
     if scale.long_steps is None:
         return []
-    longer = replace(scale, seeds="0", step_size_steps=scale.long_steps)
+    longer = replace(scale, seeds=(0,), step_size_steps=scale.long_steps)
     where = folder(out, "long", scale)
-    return [step_size_sweep(longer, where, "sgld,rmsprop_sgld", (-10, -6))] + [
-        [*step_size_sweep(longer, where, v.sampler, (-11, -7)), *v.flags]
+    return [step_size_sweep(longer, where, ("sgld", "rmsprop_sgld"), (-10, -6))] + [
+        step_size_sweep(longer, where, (v.sampler,), (-11, -7), v.hyper)
         for v in (VARIANTS["li_psgld"], VARIANTS["small_a"])
     ]
 
@@ -190,52 +201,41 @@ def best_step_sizes(out: Path, scale: Scale) -> dict[str, float]:
     return best
 
 
-def commands(experiment: str, scale: Scale, out: Path) -> list[list[str]]:
-    """The ``llc-explorer`` argument lists of one experiment (experiment 3 reads experiment
-    1's rows for its step sizes)."""
+def sweeps(experiment: str, scale: Scale, out: Path) -> list[Sweep]:
+    """The sweeps of one experiment (experiment 3 reads experiment 1's rows for its step
+    sizes)."""
     variants = list(VARIANTS.values()) if scale.variants else []
     if experiment == "step_size":
-        main = step_size_sweep(
-            scale, folder(out, "step_size", scale), ",".join(PAPER_SAMPLERS),
-            scale.step_size_decades,
-        )  # fmt: skip
         where = folder(out, "variants", scale)
-        variant_runs = [
-            [*step_size_sweep(scale, where, v.sampler, v.decades or scale.step_size_decades),
-             *v.flags]
-            for v in variants
-        ]  # fmt: skip
-        return [main, *variant_runs, *long_commands(scale, out)]
-    if experiment == "precondition":
-        ablation: list[tuple[str, tuple[int, int], list[str]]] = [
-            (",".join(PRECONDITIONING), scale.precondition_decades, [])
-        ] + [
-            (v.sampler, v.precondition_decades, v.flags) for v in variants if v.precondition_decades
-        ]
+        main = folder(out, "step_size", scale)
         return [
-            [
-                "sweep", "--size-class", scale.precondition_class,
-                "--archs", str(scale.precondition_archs), "--arch-seed", "2026",
-                "--samplers", samplers, "--step-sizes", ",".join(half_decades(*decades)),
-                *shared_flags(scale.precondition_seeds, scale.precondition_steps),
-                "--out", str(folder(out, "precondition", scale)), *flags,
-            ]
-            for samplers, decades, flags in ablation
+            step_size_sweep(scale, main, PAPER_SAMPLERS, scale.step_size_decades),
+            *(step_size_sweep(scale, where, (v.sampler,), v.decades or scale.step_size_decades,
+                              v.hyper) for v in variants),
+            *long_sweeps(scale, out),
+        ]  # fmt: skip
+    if experiment == "precondition":
+        where = folder(out, "precondition", scale)
+        ablation: list[tuple[tuple[str, ...], tuple[int, int], Hyper]] = [
+            (PRECONDITIONING, scale.precondition_decades, None)
+        ] + [((v.sampler,), v.precondition_decades, v.hyper) for v in variants
+             if v.precondition_decades]  # fmt: skip
+        return [
+            drawn(where, scale.precondition_class, scale.precondition_archs, DRAW_SEED,
+                  samplers=samplers, step_sizes=half_decades(*decades),
+                  seeds=scale.precondition_seeds, steps=scale.precondition_steps, hyper=hyper)
+            for samplers, decades, hyper in ablation
         ]  # fmt: skip
     if experiment == "order":
         best = best_step_sizes(out, scale)
-        runs: list[tuple[str, float, list[str]]] = [
-            (sampler, best[sampler], []) for sampler in PAPER_SAMPLERS
-        ] + [(v.sampler, best[v.label], v.flags) for v in variants if v.in_order]
+        runs: list[tuple[str, float, Hyper]] = [
+            (sampler, best[sampler], None) for sampler in PAPER_SAMPLERS
+        ] + [(v.sampler, best[v.label], v.hyper) for v in variants if v.in_order]
         return [
-            [
-                "sweep", "--size-class", size, "--archs", str(scale.order_archs),
-                "--arch-seed", "2027", "--samplers", sampler, "--step-sizes", f"{step:g}",
-                *shared_flags("0", steps), "--out", str(folder(out, "order", scale, size)),
-                *flags,
-            ]
+            drawn(folder(out, "order", scale, size), size, scale.order_archs, ORDER_SEED,
+                  samplers=(sampler,), step_sizes=(step,), seeds=(0,), steps=steps, hyper=hyper)
             for size, steps in scale.order_steps.items()
-            for sampler, step, flags in runs
+            for sampler, step, hyper in runs
         ]  # fmt: skip
     raise not_one_of("experiment", experiment, EXPERIMENTS)
 
@@ -247,17 +247,15 @@ def run_experiments(
     *,
     echo: Callable[[str], Any] = print,
 ) -> None:
-    """Run the experiments at ``scale`` into ``out`` (each command echoed before it runs);
-    ``ConfigError`` if a sweep fails."""
-    from llc_explorer import cli
-
+    """Run the experiments at ``scale`` into ``out``, each sweep's command echoed before it
+    runs; ``ConfigError`` names a bad setting or a folder that cannot be written."""
     if scale not in SCALES:
         raise not_one_of("scale", scale, SCALES)
     for experiment in experiments:
-        for argv in commands(experiment, SCALES[scale], out):
-            echo("llc-explorer " + " ".join(argv))
-            if cli.main(argv) != 0:
-                raise ConfigError(f"sweep failed: llc-explorer {' '.join(argv)}")
+        for sweep in sweeps(experiment, SCALES[scale], out):
+            echo(sweep.command)
+            for _ in run_sweep(sweep.spec, sweep.out):
+                pass
 
 
 def load_results(out: Path) -> dict[str, list[dict[str, Any]]]:

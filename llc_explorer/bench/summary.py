@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 from scipy.stats import spearmanr
+
+from llc_explorer.bench.spec import size_text
+from llc_explorer.settings import text
 
 T = TypeVar("T")
 
@@ -56,34 +59,20 @@ def abs_error(row: dict[str, Any]) -> float:
     return math.inf if failed(row) else abs(row["relative_error"])
 
 
-def hyperparameter_text(value: float | bool) -> str:
-    """A hyperparameter as the sweep flags take it: ``on``/``off`` for a flag, else ``0.99``."""
-    return ("on" if value else "off") if isinstance(value, bool) else f"{value:g}"
-
-
-def hyperparameter_flags(hyper: Mapping[str, float | bool]) -> list[str]:
-    """The sweep flags that set ``hyper``: ``["--b2", "0.99", "--bias-correction", "off"]``."""
-    return [
-        part
-        for name, value in sorted(hyper.items())
-        for part in (f"--{name.replace('_', '-')}", hyperparameter_text(value))
-    ]
-
-
 def sampler_label(row: dict[str, Any]) -> str:
     """The row's sampler, with the hyperparameters its sweep set (a variant):
     ``rmsprop_sgld (b2=0.99, bias_correction=off)``."""
     hyper = row.get("hyper") or {}
     if not hyper:
         return str(row["sampler"])
-    shown = ", ".join(f"{k}={hyperparameter_text(v)}" for k, v in sorted(hyper.items()))
+    shown = ", ".join(f"{k}={text(v)}" for k, v in sorted(hyper.items()))
     return f"{row['sampler']} ({shown})"
 
 
 def size_label(row: dict[str, Any]) -> str:
     """The row's size class as ``1e4``, or ``listed`` for explicitly listed widths."""
     size = row.get("size_class")
-    return "listed" if size is None else f"{size:.0e}".replace("+0", "").replace("+", "")
+    return "listed" if size is None else size_text(size)
 
 
 def summarize_group(sampler: str, size: str, rows: list[dict[str, Any]]) -> SamplerSummary:
