@@ -22,8 +22,8 @@ def truth_cases() -> list[dict]:
 
 
 CHROMIUM = Path(os.environ.get("LLC_EXPLORER_CHROMIUM", "/usr/bin/chromium"))
-"""Debian's Chromium, which the real-browser tests drive (tests/test_browser.py,
-tests/test_report.py)."""
+"""Debian's Chromium, which the real-browser tests drive (tests/apps/test_browser.py,
+tests/bench/test_report.py)."""
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ counter hash: value ``i`` of a key ``(k0, k1)`` is
 
 which XLA vectorises (about 2x threefry's normals per second on a 2-core CPU:
 ``benchmarks/prng_speed.py``). Normals then come from
-``jax.random.normal`` as usual. Statistical checks live in ``tests/test_prng.py``.
+``jax.random.normal`` as usual. Statistical checks live in ``tests/sgmcmc/test_prng.py``.
 """
 
 from __future__ import annotations

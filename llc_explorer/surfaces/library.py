@@ -117,7 +117,7 @@ def surface_loss(surface: Surface, w: jax.Array) -> jax.Array:
 
 QUADRATURE_POINTS = 1601
 """Points per axis of :func:`tempered_llc`'s log-spaced grid (relative error below 1e-6 for
-``n*beta`` up to 1e8; ``tests/test_surfaces.py`` checks closed forms)."""
+``n*beta`` up to 1e8; ``tests/surfaces/test_surfaces.py`` checks closed forms)."""
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,5 +1,5 @@
 """From the widget to code, to a file and to a benchmark DLN in one click each (headless; the
-download in a real browser is in tests/test_browser.py)."""
+download in a real browser is in tests/apps/test_browser.py)."""
 
 from __future__ import annotations
 

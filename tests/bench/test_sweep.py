@@ -316,7 +316,7 @@ def test_run_ids_without_hyperparameters_are_those_of_earlier_sweeps():
     """Adding ``hyper`` to a run left the ids of default runs as they were, so stored sweeps
     still resume: the rows of docs/results/paper/step_size_1e5 were written before ``hyper``
     existed, and the same sweep today plans exactly their ids."""
-    stored = read_rows([Path(__file__).resolve().parents[1] / "docs/results/paper/step_size_1e5"])
+    stored = read_rows([Path(__file__).resolve().parents[2] / "docs/results/paper/step_size_1e5"])
     first = stored[0]
     spec = make_spec(
         samplers=sorted({r["sampler"] for r in stored}),

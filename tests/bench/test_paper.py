@@ -17,7 +17,7 @@ from llc_explorer.cli.commands import sweep_spec_of
 from llc_explorer.cli.parser import build_parser
 from llc_explorer.errors import ConfigError
 
-STORED = Path(__file__).resolve().parents[1] / "docs" / "results" / "paper"
+STORED = Path(__file__).resolve().parents[2] / "docs" / "results" / "paper"
 
 
 def planned_ids(scale: str, out: Path) -> dict[str, set[str]]:

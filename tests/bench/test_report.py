@@ -19,7 +19,7 @@ from llc_explorer.bench.stats import spearman_interval
 from llc_explorer.bench.summary import size_label, summarize_rows
 from llc_explorer.bench.sweep import make_spec, read_rows, run_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STORED = [ROOT / "docs" / "results" / "1e3", ROOT / "docs" / "results" / "1e4"]
 SCREENSHOT = ROOT / "docs" / "report.png"
 CHROMIUM = Path(os.environ.get("LLC_EXPLORER_CHROMIUM", "/usr/bin/chromium"))

@@ -12,7 +12,7 @@ import pytest
 import llc_explorer as lx
 from llc_explorer.bench.sweep import make_spec, read_rows, run_sweep
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def readme_sampler_code() -> str:

@@ -13,7 +13,7 @@ import pytest
 from llc_explorer import ConfigError
 from llc_explorer.bench.sweep import make_spec, parse_shard, read_rows
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "sweep_slurm.sbatch"
 TINY = {
     "SIZE_CLASS": "1e3", "ARCHS": "2", "ARCH_SEED": "3", "SAMPLERS": "sgld,sghmc",

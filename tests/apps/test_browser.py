@@ -31,7 +31,7 @@ from servers import free_port, serve, serve_jupyterlab
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "01_explorer.ipynb"
 TUTORIAL = ROOT / "notebooks" / "02_sgmcmc_tutorial.ipynb"
 PLAYGROUND = "playground.ipynb"
