@@ -8,6 +8,7 @@ from llc_explorer.dln.local_truth import local_llc, teacher_llc
 from llc_explorer.dln.truth import LearningCoefficient, dln_llc, num_params
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult, calibrate_step_size, estimate_llc, stream_llc
+from llc_explorer.models import estimate_model_llc, stream_model_llc
 from llc_explorer.sgmcmc.adaptation import StepSizeCalibration
 from llc_explorer.sgmcmc.potential import Potential
 from llc_explorer.sgmcmc.registry import (
@@ -64,6 +65,7 @@ __all__ = [
     "calibrate_step_size",
     "dln_llc",
     "estimate_llc",
+    "estimate_model_llc",
     "estimate_surface_llc",
     "explore",
     "get_sampler",
@@ -75,6 +77,7 @@ __all__ = [
     "register_sampler",
     "sampler_names",
     "stream_llc",
+    "stream_model_llc",
     "stream_surface",
     "teacher_llc",
     "tempered_llc",

@@ -20,16 +20,16 @@ from llc_explorer.dln.truth import num_params, validate_rank, validate_widths
 from llc_explorer.errors import ConfigError, check_int
 from llc_explorer.settings import REQUIRED, SETTINGS, default_steps, default_warmup_factor
 from llc_explorer.sgmcmc.adaptation import require_acceptance
+from llc_explorer.sgmcmc.registry import REGISTRY, get_sampler
 from llc_explorer.sgmcmc.run_config import SamplerRun, check_run_length, sampler_settings
 
 
 @dataclass(frozen=True)
-class LLCConfig(SamplerRun):
-    """A fully resolved LLC estimation run: every field has its final value."""
+class RunConfig(SamplerRun):
+    """A fully resolved run, whatever it samples: every field has its final value. A run on
+    a model of one's own (:mod:`llc_explorer.models`) is one; a DLN run is an
+    :class:`LLCConfig`, which adds the settings that build the DLN problem."""
 
-    widths: tuple[int, ...]
-    rank: int
-    teacher: str
     sampler: str
     step_size: float
     gamma: float
@@ -41,8 +41,6 @@ class LLCConfig(SamplerRun):
     burn_in: float
     warmup_factor: float
     seed: int
-    noise: float
-    input_dist: str
     prng: str
     chunk_size: int
 
@@ -53,11 +51,27 @@ class LLCConfig(SamplerRun):
         return max(0, 2 * self.burn_in_steps - self.steps)
 
     def as_dict(self) -> dict[str, Any]:
-        """The config as plain JSON-ready values, the sampler's own hyperparameters as keys."""
+        """The config as plain JSON-ready values, in the order the settings are declared,
+        then the sampler's own hyperparameters and how the run resolved (``adapt_step_size``,
+        ``auto_length``)."""
         out = dataclasses.asdict(self)
         del out["sampler_hyperparameters"]
-        out["widths"] = list(self.widths)
-        return {**out, **dict(self.sampler_hyperparameters)}
+        if "widths" in out:
+            out["widths"] = list(self.widths)  # type: ignore[attr-defined]
+        ordered = {name: out.pop(name) for name in SETTINGS if name in out}
+        return {**ordered, **dict(self.sampler_hyperparameters), **out}
+
+
+@dataclass(frozen=True)
+class LLCConfig(RunConfig):
+    """A fully resolved LLC estimation run on a DLN: the run, and the settings that build its
+    problem (kind ``problem`` in :mod:`llc_explorer.settings`)."""
+
+    widths: tuple[int, ...]
+    rank: int
+    teacher: str
+    noise: float
+    input_dist: str
 
 
 def default_nbeta(n: int, beta0: float = 1.0) -> float:
@@ -90,6 +104,66 @@ def default_chunk_size(steps: int, chains: int, batch_size: int, num_params: int
     return min(size, 2 ** math.ceil(math.log2(max(steps, 1))))
 
 
+def resolve_run(
+    num_params: int,
+    settings: dict[str, Any],
+    names: Sequence[str],
+    *,
+    listed: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The settings ``names`` (and the sampler's hyperparameters) checked and filled, for a
+    run on ``num_params`` parameters; ``ConfigError`` names a bad one, and a setting that is
+    not among ``names`` (listing the settings as ``listed``, by default ``names``). The
+    resolved values, as :class:`RunConfig`'s fields (and the other ``names``)."""
+    given = {k: v for k, v in settings.items() if v is not None}
+    hyperparameters = {k: v for k, v in given.items() if k not in names}
+    values = {name: given.get(name, SETTINGS[name].default) for name in names}
+    for name, value in values.items():
+        check = SETTINGS[name].check
+        if check is not None and value is not None and value != "auto":
+            values[name] = check(name, value)
+    step_size = values.pop("step_size")
+    adapt_step_size = step_size == "auto"
+    if adapt_step_size:
+        require_acceptance(values["sampler"])
+    elif isinstance(step_size, str):
+        raise ConfigError(f"step_size must be a number or 'auto'; got {step_size!r}")
+    step, own = sampler_settings(
+        values["sampler"],
+        None if adapt_step_size else step_size,
+        hyperparameters,
+        settings=listed or names,
+    )
+    check_int("batch_size", values["batch_size"], 1, values["n"])
+    steps, max_steps = values.pop("steps"), values.pop("max_steps")
+    if steps is None:
+        steps = default_steps(num_params)
+    auto_length = steps == "auto"
+    if auto_length:
+        steps = max_steps
+    elif isinstance(steps, str):
+        raise ConfigError(f"steps must be an int or 'auto'; got {steps!r}")
+    chains, steps, burn_in = check_run_length(values.pop("chains"), steps, values.pop("burn_in"))
+    if values["nbeta"] is None:
+        values["nbeta"] = default_nbeta(values["n"])
+    if adapt_step_size:  # the adaptation starts from a default scaled to this n*beta
+        step *= min(1.0, REFERENCE_NBETA / values["nbeta"])
+    if values["warmup_factor"] is None:
+        values["warmup_factor"] = default_warmup_factor(num_params)
+    if values["chunk_size"] is None:
+        values["chunk_size"] = default_chunk_size(steps, chains, values["batch_size"], num_params)
+    return {
+        **values,
+        "step_size": step,
+        "chains": chains,
+        "steps": steps,
+        "burn_in": burn_in,
+        "sampler_hyperparameters": own,
+        "adapt_step_size": adapt_step_size,
+        "auto_length": auto_length,
+    }
+
+
 def make_config(widths: Sequence[int], rank: int, **settings: Any) -> LLCConfig:
     """Validate the settings and fill every default; ``ConfigError`` names a bad setting.
 
@@ -105,60 +179,9 @@ def make_config(widths: Sequence[int], rank: int, **settings: Any) -> LLCConfig:
     """
     widths = validate_widths(widths)
     rank = validate_rank(rank, widths)
-    d = num_params(widths)
-    given = {k: v for k, v in settings.items() if v is not None}
-    hyperparameters = {k: v for k, v in given.items() if k not in SETTINGS}
-    values = {
-        name: given.get(name, setting.default)
-        for name, setting in SETTINGS.items()
-        if setting.default is not REQUIRED
-    }
-    for name, value in values.items():
-        check = SETTINGS[name].check
-        if check is not None and value is not None and value != "auto":
-            values[name] = check(name, value)
-    step_size = values.pop("step_size")
-    adapt_step_size = step_size == "auto"
-    if adapt_step_size:
-        require_acceptance(values["sampler"])
-    elif isinstance(step_size, str):
-        raise ConfigError(f"step_size must be a number or 'auto'; got {step_size!r}")
-    step, own = sampler_settings(
-        values["sampler"],
-        None if adapt_step_size else step_size,
-        hyperparameters,
-        settings=tuple(SETTINGS),
-    )
-    check_int("batch_size", values["batch_size"], 1, values["n"])
-    steps, max_steps = values.pop("steps"), values.pop("max_steps")
-    if steps is None:
-        steps = default_steps(d)
-    auto_length = steps == "auto"
-    if auto_length:
-        steps = max_steps
-    elif isinstance(steps, str):
-        raise ConfigError(f"steps must be an int or 'auto'; got {steps!r}")
-    chains, steps, burn_in = check_run_length(values.pop("chains"), steps, values.pop("burn_in"))
-    if values["nbeta"] is None:
-        values["nbeta"] = default_nbeta(values["n"])
-    if adapt_step_size:  # the adaptation starts from a default scaled to this n*beta
-        step *= min(1.0, REFERENCE_NBETA / values["nbeta"])
-    if values["warmup_factor"] is None:
-        values["warmup_factor"] = default_warmup_factor(d)
-    if values["chunk_size"] is None:
-        values["chunk_size"] = default_chunk_size(steps, chains, values["batch_size"], d)
-    return LLCConfig(
-        widths=widths,
-        rank=rank,
-        step_size=step,
-        chains=chains,
-        steps=steps,
-        burn_in=burn_in,
-        sampler_hyperparameters=own,
-        adapt_step_size=adapt_step_size,
-        auto_length=auto_length,
-        **values,
-    )
+    names = [name for name, s in SETTINGS.items() if s.default is not REQUIRED]
+    values = resolve_run(num_params(widths), settings, names, listed=tuple(SETTINGS))
+    return LLCConfig(widths=widths, rank=rank, **values)
 
 
 make_config.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -174,3 +197,13 @@ make_config.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
     + [inspect.Parameter("hyperparameters", inspect.Parameter.VAR_KEYWORD)]
 )
 """``make_config``'s signature as ``help()`` and ``inspect`` show it, from the declarations."""
+
+
+def with_auto_step(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` with the step size ``"auto"`` where none is given and the sampler has a
+    MALA acceptance: the API's default (``make_config`` alone takes the sampler's fixed one)."""
+    sampler = settings.get("sampler") or SETTINGS["sampler"].default
+    known = sampler in REGISTRY and get_sampler(sampler).metric is not None
+    if settings.get("step_size") is None and known:
+        return {**settings, "step_size": "auto"}
+    return settings

@@ -17,10 +17,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from llc_explorer.config import LLCConfig, make_config
+from llc_explorer.config import LLCConfig, RunConfig, make_config, with_auto_step
 from llc_explorer.dln.gradients import MinibatchGradient
 from llc_explorer.dln.memory import check_memory
-from llc_explorer.dln.problem import build_problem, problem_keys
+from llc_explorer.dln.problem import Target, build_problem, problem_keys
 from llc_explorer.dln.truth import num_params
 from llc_explorer.errors import ConfigError
 from llc_explorer.result import LLCResult, summarize
@@ -41,17 +41,17 @@ from llc_explorer.sgmcmc.chain_state import (
 )
 from llc_explorer.sgmcmc.chains import last, run_chains
 from llc_explorer.sgmcmc.diagnostics import loss_ceiling
-from llc_explorer.sgmcmc.potential import Potential
-from llc_explorer.sgmcmc.registry import REGISTRY, get_sampler
+from llc_explorer.sgmcmc.potential import GradientEstimator, Potential
+from llc_explorer.sgmcmc.registry import get_sampler
 from llc_explorer.sgmcmc.samplers import Sampler
 from llc_explorer.sgmcmc.traces import Traces
 
 
-def check_batchable(configs: Sequence[LLCConfig]) -> None:
+def check_batchable(configs: Sequence[RunConfig]) -> None:
     """``ConfigError`` unless ``configs`` differ only in per-chain values (the step size and
     the sampler's own hyperparameters: kind ``per_chain`` in :mod:`llc_explorer.settings`)."""
 
-    def rest(config: LLCConfig) -> LLCConfig:
+    def rest(config: RunConfig) -> RunConfig:
         per_chain: dict[str, Any] = dict.fromkeys(of_kind("per_chain"), 0.0)
         return dataclasses.replace(config, **per_chain, sampler_hyperparameters=())
 
@@ -64,15 +64,20 @@ def check_batchable(configs: Sequence[LLCConfig]) -> None:
             )
 
 
-def chunk_statics(config: LLCConfig, *, adapting: bool) -> tuple[Sampler, MinibatchGradient, int]:
-    """The static arguments of ``config``'s chunk: the sampler, the gradient estimator and the
-    chunk length (shorter while the step size adapts)."""
+def chunk_statics(
+    config: RunConfig, *, adapting: bool, gradient: GradientEstimator | None = None
+) -> tuple[Sampler, GradientEstimator, int]:
+    """The static arguments of ``config``'s chunk: the sampler, the gradient estimator (by
+    default a DLN's minibatch gradient) and the chunk length (shorter while the step size
+    adapts)."""
     chunk = run_chunk_size(config, adapting=adapting)
-    return get_sampler(config.sampler), MinibatchGradient(config.batch_size), chunk
+    if gradient is None:
+        gradient = MinibatchGradient(config.batch_size)
+    return get_sampler(config.sampler), gradient, chunk
 
 
 def chunk_arrays(
-    configs: Sequence[LLCConfig], teacher: Any, *, loss_at_teacher: float, num_params: int
+    configs: Sequence[RunConfig], teacher: Any, *, loss_at_teacher: float, num_params: int
 ) -> tuple[ChainState, Potential]:
     """The chains' starting state (every config's chains at ``teacher``, each group of
     ``chains`` with its config's hyperparameters, the same noise keys per group) and the
@@ -90,7 +95,10 @@ def chunk_arrays(
 
 
 def stream_batch(
-    configs: Sequence[LLCConfig], *, target_acceptance: float | None = None
+    configs: Sequence[RunConfig],
+    *,
+    target_acceptance: float | None = None,
+    problem: Target | None = None,
 ) -> Generator[list[LLCResult], None, None]:
     """Run ``configs`` (differing only in sampler hyperparameters, see
     :func:`check_batchable`) as one vmapped batch of chains, chunk by chunk, yielding one
@@ -110,13 +118,25 @@ def stream_batch(
     (:class:`llc_explorer.sgmcmc.adaptation.StepSchedule`); results then carry the
     ``calibration`` and a config whose ``step_size`` is the sampling one (after the burn-in:
     the one of the sampling window).
+
+    ``problem`` is what the chains sample (:class:`Target`): by default the DLN problem that
+    ``configs[0]`` (an :class:`LLCConfig`) builds; a model of one's own brings its own
+    (:mod:`llc_explorer.models`).
     """
     check_batchable(configs)
     config = configs[0]
-    check_memory(dataclasses.replace(config, chains=config.chains * len(configs)))
+    scaled = dataclasses.replace(config, chains=config.chains * len(configs))
+    if problem is None:
+        check_memory(scaled)  # before the problem is built: nothing allocated yet
+        assert isinstance(config, LLCConfig), "a run without a problem runs a DLN"
+        problem = build_problem(**{name: getattr(config, name) for name in of_kind("problem")})
+    else:
+        check_memory(scaled, num_params=problem.num_params, data_bytes=problem.data_bytes)
     if target_acceptance is None and config.adapt_step_size:
-        target_acceptance = acceptance_target(num_params(config.widths))
-    sampler, gradient, chunk = chunk_statics(config, adapting=target_acceptance is not None)
+        target_acceptance = acceptance_target(problem.num_params)
+    sampler, gradient, chunk = chunk_statics(
+        config, adapting=target_acceptance is not None, gradient=problem.gradient(config.batch_size)
+    )
     configs = [dataclasses.replace(c, chunk_size=chunk) for c in configs]
     phases = run_length.Phases.of(config)
     auto = run_length.AutoLength(config, phases) if config.auto_length else None
@@ -126,7 +146,6 @@ def stream_batch(
         phases=phases,
         target=target_acceptance,
     )
-    problem = build_problem(**{name: getattr(config, name) for name in of_kind("problem")})
     state, potential = chunk_arrays(
         configs,
         problem.teacher,
@@ -220,12 +239,7 @@ def stream_llc(widths, rank, **settings: Any) -> Generator[LLCResult, None, None
     the samplers that have a MALA acceptance (SGLD, RMSPropSGLD); AdamSGLD, SGHMC and SGNHT
     default to their fixed step size.
     """
-    step_size = settings.get("step_size")
-    sampler = settings.get("sampler") or "rmsprop_sgld"
-    if step_size is None and sampler in REGISTRY and get_sampler(sampler).metric is not None:
-        step_size = "auto"
-    config = make_config(widths, rank, **{**settings, "step_size": step_size})
-    return stream_config(config)
+    return stream_config(make_config(widths, rank, **with_auto_step(settings)))
 
 
 def estimate_llc(widths, rank, **settings: Any) -> LLCResult:

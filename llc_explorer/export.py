@@ -76,7 +76,7 @@ def from_llc_result(result: LLCResult) -> Any:
     truth = result.true_llc
     tree.attrs.update(
         {
-            "global_llc": float(result.global_llc),
+            **({} if result.global_llc is None else {"global_llc": float(result.global_llc)}),
             "llc_mean": result.llc_mean,
             "llc_ci95": list(result.llc_ci95),
             "loss_at_teacher": result.loss_at_teacher,
@@ -100,8 +100,8 @@ def to_dict(result: LLCResult) -> dict[str, Any]:
         "true_llc": None if truth is None else float(truth),
         "true_llc_fraction": None if truth is None else str(truth),
         "multiplicity": result.multiplicity,
-        "global_llc": float(result.global_llc),
-        "global_llc_fraction": str(result.global_llc),
+        "global_llc": None if result.global_llc is None else float(result.global_llc),
+        "global_llc_fraction": None if result.global_llc is None else str(result.global_llc),
         "truth_note": result.truth_note,
         "llc_mean": clean(result.llc_mean),
         "llc_std": clean(result.llc_std),

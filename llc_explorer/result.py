@@ -15,13 +15,13 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from llc_explorer.config import LLCConfig
+from llc_explorer.config import RunConfig
 from llc_explorer.dln.local_truth import truth_note
-from llc_explorer.dln.problem import Problem
+from llc_explorer.dln.problem import Target
 from llc_explorer.sgmcmc import run_length
 from llc_explorer.sgmcmc.adaptation import TINY_PARAMS, StepSizeCalibration
 from llc_explorer.sgmcmc.diagnostics import (
@@ -38,9 +38,11 @@ from llc_explorer.sgmcmc.registry import get_spec
 from llc_explorer.sgmcmc.run_length import Phases
 from llc_explorer.sgmcmc.traces import ChainEstimate, Traces, latest_half_estimate
 
+C = TypeVar("C", bound=RunConfig)
+
 
 @dataclass(frozen=True)
-class LLCResult:
+class LLCResult(Generic[C]):
     """An LLC estimate (complete when ``done``; partial snapshots come from ``stream_llc``).
 
     ``true_llc`` and ``multiplicity`` are the exact local learning coefficient at the teacher
@@ -54,10 +56,10 @@ class LLCResult:
     while it runs) and ``warmup_rise`` is the warm-up's last measured rise per doubling.
     """
 
-    config: LLCConfig
+    config: C
     true_llc: Fraction | None
     multiplicity: int | None
-    global_llc: Fraction
+    global_llc: Fraction | None
     estimate: ChainEstimate
     relative_error: float
     loss_trace: np.ndarray
@@ -232,7 +234,10 @@ class LLCResult:
     @property
     def truth_note(self) -> str:
         """Which exact value applies at this teacher, in plain words."""
-        return truth_note(self.true_llc, self.global_llc, self.config.teacher, self.config.rank)
+        if self.global_llc is None:
+            return "no exact value: a model of one's own"
+        config = self.config
+        return truth_note(self.true_llc, self.global_llc, config.teacher, config.rank)  # type: ignore[attr-defined]
 
     def to_datatree(self) -> Any:
         """This result as an ArviZ ``DataTree``:
@@ -251,8 +256,8 @@ class LLCResult:
 
 
 def summarize(
-    config: LLCConfig,
-    problem: Problem,
+    config: C,
+    problem: Target,
     traces: Traces,
     chains: slice,
     diverged_at: np.ndarray,
@@ -261,7 +266,7 @@ def summarize(
     compile_seconds: float,
     calibration: StepSizeCalibration | None,
     phases: Phases,
-) -> LLCResult:
+) -> LLCResult[C]:
     """Estimate from the first ``steps_done`` recorded steps of the ``chains`` of ``traces``
     (``diverged_at`` is already theirs), in the run's ``phases``."""
     loss, running = traces.loss[chains, :steps_done], traces.running[chains, :steps_done]
@@ -272,7 +277,7 @@ def summarize(
         config=config,
         true_llc=None if truth is None else truth.llc,
         multiplicity=None if truth is None else truth.multiplicity,
-        global_llc=problem.global_truth.llc,
+        global_llc=None if problem.global_truth is None else problem.global_truth.llc,
         estimate=estimate,
         relative_error=(estimate.mean - exact) / exact,
         loss_trace=loss,

@@ -29,10 +29,11 @@ CORE = set(LOWER)
 MAY_IMPORT = {
     **LOWER,
     "bench": CORE,
+    "models": CORE,
     "apps": CORE | {"surfaces"},
     "cli": CORE | {"bench", "apps", "llc_explorer"},
     "__main__": {"cli"},
-    "llc_explorer": CORE | {"surfaces", "apps"},
+    "llc_explorer": CORE | {"surfaces", "apps", "models"},
 }
 """Every room: the benchmark (``bench``) and the applications (``apps``) sit on the core and
 never on each other; the CLI on everything; the package root is the public API."""

@@ -15,7 +15,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from llc_explorer.dln.truth import num_params
+from llc_explorer.dln.truth import num_params as dln_num_params
 from llc_explorer.errors import ConfigError
 from llc_explorer.sgmcmc.registry import get_sampler
 
@@ -47,24 +47,30 @@ def state_copies(sampler: str) -> float:
     return size(state) / size(params)
 
 
-def memory_parts(config: Any) -> dict[str, int]:
-    """Bytes a run needs, roughly, by the settings that set them: the data (float32, ``n`` x
-    (input + output width)), the recorded losses, MALA acceptances and running estimate (4 +
-    4 + 8 + 8 bytes per chain-step, with a working copy) and the chains (per chain, the
-    sampler's state and ``WORKING_COPIES`` more copies of the parameters)."""
-    d = num_params(config.widths)
+def memory_parts(
+    config: Any, *, num_params: int | None = None, data_bytes: int | None = None
+) -> dict[str, int]:
+    """Bytes a run needs, roughly, by the settings that set them: the data (a DLN's float32
+    ``n`` x (input + output width), or a model's ``data_bytes``), the recorded losses, MALA
+    acceptances and running estimate (4 + 4 + 8 + 8 bytes per chain-step, with a working
+    copy) and the chains (per chain, the sampler's state and ``WORKING_COPIES`` more copies of
+    the ``num_params`` parameters, by default the DLN's)."""
+    if num_params is None:
+        num_params = dln_num_params(config.widths)
+    if data_bytes is None:
+        data_bytes = 4 * config.n * (config.widths[0] + config.widths[-1])
     return {
-        "n or the input/output widths": 4 * config.n * (config.widths[0] + config.widths[-1]),
+        "n or the input/output widths": data_bytes,
         "steps or chains": 24 * config.chains * config.steps,
         "the widths or chains": int(
-            4 * d * config.chains * (state_copies(config.sampler) + WORKING_COPIES)
+            4 * num_params * config.chains * (state_copies(config.sampler) + WORKING_COPIES)
         ),
     }
 
 
-def memory_estimate(config: Any) -> int:
+def memory_estimate(config: Any, **sizes: int | None) -> int:
     """Bytes a run needs, roughly (the sum of :func:`memory_parts`)."""
-    return sum(memory_parts(config).values())
+    return sum(memory_parts(config, **sizes).values())
 
 
 def available_memory(stats: Mapping[str, int] | str | None = "device") -> int:
@@ -94,11 +100,14 @@ def memory_limit(stats: Mapping[str, int] | str | None = "device") -> int:
     return int(FRACTION * available_memory(stats))
 
 
-def check_memory(config: Any, limit: int | None = None, *, where: str = "") -> None:
-    """``ConfigError`` when :func:`memory_parts` of ``config`` add up to more than ``limit``
-    (default: :func:`memory_limit`), naming the need, the limit and the settings to lower."""
-    parts = memory_parts(config)
-    needed = memory_estimate(config)
+def check_memory(
+    config: Any, limit: int | None = None, *, where: str = "", **sizes: int | None
+) -> None:
+    """``ConfigError`` when :func:`memory_parts` of ``config`` (and ``sizes``) add up to more
+    than ``limit`` (default: :func:`memory_limit`), naming the need, the limit and the
+    settings to lower."""
+    parts = memory_parts(config, **sizes)
+    needed = sum(parts.values())
     limit = memory_limit() if limit is None else limit
     if needed > limit:
         largest = max(parts, key=parts.__getitem__)

@@ -6,15 +6,41 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import NamedTuple, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, Protocol, TypeVar
 
 import jax
 
 from llc_explorer.dln.data import Dataset, chunk_rows_for, full_loss, make_dataset
+from llc_explorer.dln.gradients import MinibatchGradient
 from llc_explorer.dln.local_truth import teacher_llc
 from llc_explorer.dln.model import Params, make_teacher
 from llc_explorer.dln.truth import LearningCoefficient, dln_llc, num_params
+from llc_explorer.sgmcmc.potential import GradientEstimator
 from llc_explorer.sgmcmc.prng import chain_key
+
+
+class Target(Protocol):
+    """What a run's chains sample: the point ``teacher`` (``w*``) they start from and are
+    localised at, the ``data``, the full-data loss ``L_n(w*)``, the number of parameters, the
+    exact LLC where known (``truth``, local; ``global_truth``, Aoyagi's) and the gradient
+    estimator for a batch size. A DLN :class:`Problem` is one; a model of one's own brings
+    another (:mod:`llc_explorer.models`)."""
+
+    @property
+    def teacher(self) -> Any: ...
+    @property
+    def data(self) -> Any: ...
+    @property
+    def loss_at_teacher(self) -> float: ...
+    @property
+    def num_params(self) -> int: ...
+    @property
+    def truth(self) -> LearningCoefficient | None: ...
+    @property
+    def global_truth(self) -> LearningCoefficient | None: ...
+    @property
+    def data_bytes(self) -> int: ...
+    def gradient(self, batch_size: int) -> GradientEstimator: ...
 
 
 class Problem(NamedTuple):
@@ -30,6 +56,15 @@ class Problem(NamedTuple):
     truth: LearningCoefficient | None
     global_truth: LearningCoefficient
     num_params: int
+
+    @property
+    def data_bytes(self) -> int:
+        """Bytes of the data (float32 inputs and targets)."""
+        return int(self.data.x.nbytes + self.data.y.nbytes)
+
+    def gradient(self, batch_size: int) -> MinibatchGradient:
+        """The DLN's minibatch gradient estimator."""
+        return MinibatchGradient(batch_size)
 
 
 def problem_keys(seed: int, prng: str = "fast") -> tuple[jax.Array, jax.Array, jax.Array]:

@@ -101,6 +101,13 @@ def run_data(result: LLCResult) -> dict[str, dict[str, Any]]:
     }
 
 
+def exact_or_bound(result: LLCResult) -> float:
+    """Where a lost run's mark goes: the exact LLC, else Aoyagi's lower bound (NaN without
+    either)."""
+    value = result.global_llc if result.true_llc is None else result.true_llc
+    return math.nan if value is None else float(value)
+
+
 def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
     """Sweep points: finite estimates with stderr whiskers, and runs whose estimate is NaN
     or off scale (beyond ``PLOT_LIMIT``; plotted at the exact LLC with a cross)."""
@@ -125,7 +132,7 @@ def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
         },
         "sweep_diverged": {
             "step_size": [r.config.step_size for r in lost],
-            "llc": [float(r.global_llc if r.true_llc is None else r.true_llc) for r in lost],
+            "llc": [exact_or_bound(r) for r in lost],
             "sampler": [r.config.sampler for r in lost],
             "diverged": [diverged(r) for r in lost],
         },
