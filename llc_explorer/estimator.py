@@ -256,21 +256,25 @@ def estimate_llc(widths, rank, **settings: Any) -> LLCResult:
 
 
 def calibrate_config(
-    config: LLCConfig,
+    config: RunConfig,
     *,
     target: float | None = None,
     watch: Callable[[Iterator], Iterator] = iter,
+    problem: Target | None = None,
 ) -> StepSizeCalibration | None:
     """Adapt ``config``'s step size over its burn-in (starting from ``config.step_size``) and
     return the result; ``target`` is the MALA acceptance aimed for (default: that of
     :func:`llc_explorer.sgmcmc.adaptation.target_acceptance` for the network). ``ValueError`` for a
     sampler without a MALA acceptance (AdamSGLD, SGHMC, SGNHT). ``watch`` filters the stream
     of partial results (the explorer passes its stoppable stream); ``None`` if it ends before
-    the burn-in does."""
+    the burn-in does; ``problem`` as for :func:`stream_batch`."""
     require_acceptance(config.sampler)
-    if target is None:
+    if target is None and problem is not None:
+        target = acceptance_target(problem.num_params)
+    elif target is None:
+        assert isinstance(config, LLCConfig), "a run without a problem runs a DLN"
         target = acceptance_target(num_params(config.widths))
-    with closing(stream_batch([config], target_acceptance=target)) as batches:
+    with closing(stream_batch([config], problem=problem, target_acceptance=target)) as batches:
         for (result,) in watch(batches):
             if result.warmup_steps is not None and result.steps_done >= result.burn_in_steps:
                 return result.calibration

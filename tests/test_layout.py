@@ -30,7 +30,7 @@ MAY_IMPORT = {
     **LOWER,
     "bench": CORE,
     "models": CORE,
-    "apps": CORE | {"surfaces"},
+    "apps": CORE | {"surfaces", "models"},  # Explorer.for_model: the model's checks, problem
     "cli": CORE | {"bench", "apps", "llc_explorer"},
     "__main__": {"cli"},
     "llc_explorer": CORE | {"surfaces", "apps", "models"},

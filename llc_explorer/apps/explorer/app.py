@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
 from llc_explorer.apps.explorer.controls import Controls
-from llc_explorer.apps.explorer.exports import command_line, python_code
+from llc_explorer.apps.explorer.exports import as_code
 from llc_explorer.apps.explorer.frames import Frame, status_frame
 from llc_explorer.apps.explorer.model import build_config, random_dln, sweep_configs, unavailable
 from llc_explorer.apps.explorer.readout import readout_html
 from llc_explorer.apps.explorer.sampling import Jobs
+from llc_explorer.apps.explorer.user_model import UserModel, build_model_config, open_model
 from llc_explorer.apps.explorer.views import RunPlots, SweepPlot
 from llc_explorer.apps.precompile import prepare, signature
 from llc_explorer.apps.ui.app import SamplingApp
 from llc_explorer.apps.ui.preparer import Preparer
 from llc_explorer.apps.ui.readout import problem_html
-from llc_explorer.config import LLCConfig
+from llc_explorer.config import LLCConfig, RunConfig
 from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import LLCResult
+from llc_explorer.models.problem import Loss
 
 
 class Explorer(SamplingApp):
@@ -37,6 +40,8 @@ class Explorer(SamplingApp):
     shows the ``estimate_llc`` call and the CLI line of the current settings, each finished
     or stopped run offers its traces and summary for download, and the size-class buttons
     draw a random benchmark DLN as ``llc-explorer sweep --size-class`` does.
+    :meth:`for_model` shows the same for a model of one's own (no network controls, no exact
+    LLC, nothing prepared ahead).
 
     Rules:
 
@@ -61,20 +66,25 @@ class Explorer(SamplingApp):
     """
 
     def __init__(
-        self, widths: Sequence[int] | None = None, rank: int | None = None, **settings: Any
-    ) -> None:
+        self, widths: Sequence[int] | None = None, rank: int | None = None, *,
+        model: UserModel | None = None, **settings: Any,
+    ) -> None:  # fmt: skip
         super().__init__("llc-explorer")
-        self.ui = Controls()
-        self.ui.set_values(widths=widths, rank=rank, **settings)
+        self.model = model  # a model of one's own (see for_model), else None: a DLN
+        self._build: Callable[[Mapping[str, Any]], RunConfig] = (
+            build_config if model is None else partial(build_model_config, model)
+        )
+        self.ui = Controls(None if model is None else model.about)
+        self.ui.set_values(**settings, **({} if model else {"widths": widths, "rank": rank}))
         self.controls = self.ui.widgets
-        self.plots = RunPlots()
+        self.plots = RunPlots(exact=model is None)
         self.sweep_plot = SweepPlot()
         self.sources = {**self.plots.sources, **self.sweep_plot.sources}
-        self.config: LLCConfig | None = None
+        self.config: RunConfig | None = None
         self.result: LLCResult | None = None
         self.sweep_results: list[LLCResult] = []
         self.preparer = Preparer(prepare, signature)
-        self.jobs = Jobs(self._post, self._worker.stream, self._stopped)
+        self.jobs = Jobs(self._post, self._worker.stream, self._stopped, model and model.problem)
         self._shown = False
         self._stale = False
         main_thread = self._on_main_thread
@@ -104,9 +114,18 @@ class Explorer(SamplingApp):
         self._validate()
         self._update_size_classes()
 
+    @classmethod
+    def for_model(cls, loss: Loss, params: Any, data: Any, **settings: Any) -> Explorer:
+        """The Explorer of a model of one's own, as :func:`llc_explorer.estimate_model_llc`
+        takes it (``loss(params, batch)``, the point ``params``, ``data`` with one row per
+        example, and its settings): the same view, without the DLN's network controls and
+        exact LLC; "As code" shows the ``estimate_model_llc`` call. Bad input raises
+        ``ConfigError`` here, before any widget is built; nothing is compiled ahead."""
+        return cls(model=open_model(loss, params, data, settings), **settings)
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         self._shown = True
-        if self.config is not None:
+        if self.config is not None and self.model is None:  # a DLN's run only
             self.preparer.request(self.config)
         return super()._repr_mimebundle_(**kwargs)
 
@@ -133,7 +152,7 @@ class Explorer(SamplingApp):
         try:
             configs = sweep_configs(
                 self.ui.values(), own, self.ui.sweep_samplers.value, self.ui.sweep_steps.value,
-                center=config.step_size,
+                center=config.step_size, build=self._build,
             )  # fmt: skip
         except ConfigError as exc:
             self._set_status(f"sweep not started: {exc}")
@@ -153,15 +172,13 @@ class Explorer(SamplingApp):
         return self._start(self.jobs.calibrate, config, block)
 
     def show_code(self) -> bool:
-        """Show the ``estimate_llc`` call and the ``llc-explorer estimate`` line that run the
-        current settings as Run does (:mod:`llc_explorer.apps.explorer.exports`); returns whether
-        the settings are valid."""
+        """Show the ``estimate_llc`` call and the ``llc-explorer estimate`` line (a model's
+        ``estimate_model_llc`` call) that run the current settings as Run does
+        (:mod:`llc_explorer.apps.explorer.exports`); returns whether they are valid."""
         config = self._validate()
         if config is None:
             return False
-        self.ui.code.value = (
-            f"{python_code(config)}\n\n# the same on the command line:\n# {command_line(config)}"
-        )
+        self.ui.code.value = as_code(config, self.model and self.model.num_params)
         self.ui.code.layout.display = None
         return True
 
@@ -184,7 +201,8 @@ class Explorer(SamplingApp):
     def _update_size_classes(self) -> None:
         """Grey out the size classes whose next draw cannot run well here (over the memory
         limit, or too slow: :func:`llc_explorer.apps.explorer.model.unavailable`)."""
-        self.ui.show_unavailable(unavailable(self.config, self.ui.arch_seed.value))
+        if isinstance(self.config, LLCConfig):
+            self.ui.show_unavailable(unavailable(self.config, self.ui.arch_seed.value))
 
     def reset(self) -> None:
         """Stop and wait for the thread, restore the default settings and clear the plots."""
@@ -241,10 +259,10 @@ class Explorer(SamplingApp):
     def _show_status(self, status: str) -> None:
         self.ui.readout.value = readout_html(self.config, self.result, status)
 
-    def _validate(self) -> LLCConfig | None:
+    def _validate(self) -> RunConfig | None:
         """Build the config from the widgets; show any problem and enable Run accordingly."""
         try:
-            config = build_config(self.ui.values())
+            config = self._build(self.ui.values())
         except ConfigError as exc:
             config, problem = None, str(exc)
         else:
@@ -257,7 +275,7 @@ class Explorer(SamplingApp):
             if self.result is not None:
                 status += "; the run below is the last one (stale)"
             self._set_status(status)
-        if changed and config is not None and self._shown:
+        if changed and config is not None and self._shown and self.model is None:
             self.preparer.request(config)
         return config
 

@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from llc_explorer.apps.explorer.model import ARCHITECTURE, SIZE_LABELS, SWEEP_STEPS, default
+from llc_explorer.apps.explorer.user_model import DLN_ONLY
 from llc_explorer.apps.ui.sampler_controls import (
     STYLE,
     SamplerControls,
@@ -70,10 +71,12 @@ class Controls:
     the link to the last run's file, ``size_classes`` the buttons that draw a random DLN of
     each size class with ``arch_seed`` (``size_note`` says why one is greyed out), ``drawn``
     says what was drawn, ``sweep_samplers`` and ``sweep_steps`` the sweep's settings,
-    ``settings_panel`` and ``sweep_panel`` their layouts.
+    ``settings_panel`` and ``sweep_panel`` their layouts. Given ``model`` (what to say of a
+    model of one's own, HTML), the settings that build a DLN have no widget and no size class
+    is offered.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, model: str | None = None) -> None:
         self.sampler = SamplerControls(default("sampler"), decades=(-10, -2))
         teachers = "; ".join(f"{name}: {t.description}" for name, t in TEACHERS.items())
         self.widgets: dict[str, widgets.ValueWidget] = {
@@ -150,22 +153,30 @@ class Controls:
         self.sweep_steps = int_text("steps per run", SWEEP_STEPS)
         w = self.widgets
         section = widgets.HTML
+        network = [
+            section("<b>Network</b>"),
+            *(w[name] for name in (*ARCHITECTURE, "widths", "rank", "teacher")),
+            section("random benchmark DLN of size class:"),
+            widgets.HBox(list(self.size_classes.values())),
+            self.size_note,
+            self.arch_seed,
+            self.drawn,
+        ]
+        if model is not None:  # a model of one's own: no widget that builds a DLN
+            network = [section("<b>Model</b>"), widgets.HTML(model, layout=wide())]
+            self.size_classes = {}
+            for name in DLN_ONLY:
+                del w[name]
         self.settings_panel = settings_column(
             [
-                section("<b>Network</b>"),
-                *(w[name] for name in (*ARCHITECTURE, "widths", "rank", "teacher")),
-                section("random benchmark DLN of size class:"),
-                widgets.HBox(list(self.size_classes.values())),
-                self.size_note,
-                self.arch_seed,
-                self.drawn,
+                *network,
                 section("<b>Sampler</b>"),
                 self.sampler.box,
                 self.auto,
                 w["gamma"],
                 w["nbeta"],
                 section("<b>Data and chains</b>"),
-                *(w[name] for name in DATA_AND_CHAINS),
+                *(w[name] for name in DATA_AND_CHAINS if name in w),
                 widgets.HBox([self.run, self.stop, self.reset]),
                 self.message,
             ]

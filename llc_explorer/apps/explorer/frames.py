@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from llc_explorer.apps.explorer.plot_data import exact_value, run_data, sweep_data
 from llc_explorer.apps.explorer.readout import readout_html
-from llc_explorer.config import LLCConfig
+from llc_explorer.config import RunConfig
 from llc_explorer.estimator import LLCResult
 
 
@@ -32,7 +32,7 @@ class Frame(NamedTuple):
     download: str | None = None
 
 
-def status_frame(config: LLCConfig | None, status: str) -> Frame:
+def status_frame(config: RunConfig | None, status: str) -> Frame:
     """A frame of ``status`` alone, the readout showing ``config`` and no result."""
     return Frame(status, readout_html(config, None, status))
 
@@ -42,7 +42,7 @@ def run_frame(result: LLCResult, status: str) -> Frame:
     return Frame(status, readout_html(result.config, result, status), result, run_data(result))
 
 
-def sweep_frame(config: LLCConfig, done: Sequence[LLCResult], status: str) -> Frame:
+def sweep_frame(config: RunConfig, done: Sequence[LLCResult], status: str) -> Frame:
     """A frame of a sweep of ``config``'s network whose runs ``done`` have finished: the
     readout, the sweep plot and its exact LLC line."""
     exact = exact_value(done[0]) if done else math.nan

@@ -10,13 +10,13 @@ import dataclasses
 import functools
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
-from llc_explorer.config import LLCConfig, chunk_size_for, make_config
+from llc_explorer.config import LLCConfig, RunConfig, chunk_size_for, make_config
 from llc_explorer.dln.architectures import SIZE_CLASSES, Architecture, random_architectures
 from llc_explorer.dln.memory import check_memory, memory_estimate
 from llc_explorer.dln.memory import memory_limit as run_memory_limit
@@ -232,15 +232,17 @@ def sweep_configs(
     samplers: Sequence[str],
     steps: int,
     center: float,
-) -> list[LLCConfig]:
+    build: Callable[[Mapping[str, Any]], RunConfig] = build_config,
+) -> list[RunConfig]:
     """A sweep's configs: ``steps`` steps at each of :func:`sweep_step_sizes` around
     ``center`` for each of ``samplers``, with the explorer's settings ``values``; the chosen
     sampler with its own settings ``own`` (sampler, step size and hyperparameters), the others
-    with their defaults. ``ConfigError`` names a bad setting."""
+    with their defaults, each built by ``build`` (a model's: from
+    :mod:`llc_explorer.apps.explorer.user_model`). ``ConfigError`` names a bad setting."""
     shared = {name: value for name, value in values.items() if name not in own}
     return [
-        build_config({**shared, **(own if sampler == own["sampler"] else {}), "steps": steps,
-                      "sampler": sampler, "step_size": float(step)})
+        build({**shared, **(own if sampler == own["sampler"] else {}), "steps": steps,
+               "sampler": sampler, "step_size": float(step)})
         for sampler in samplers
         for step in sweep_step_sizes(center)
     ]  # fmt: skip

@@ -16,6 +16,7 @@ from bokeh.palettes import Category10_10
 
 from llc_explorer.apps.ui.figures import DIVERGED
 from llc_explorer.apps.ui.plot_data import PLOT_LIMIT, kept_steps, mean_band, plottable
+from llc_explorer.config import LLCConfig
 from llc_explorer.estimator import LLCResult
 from llc_explorer.sgmcmc.registry import sampler_names
 from llc_explorer.sgmcmc.traces import latest_half_estimate
@@ -46,6 +47,14 @@ def chain_lines(values: np.ndarray, steps_done: int) -> dict[str, list]:
 def exact_value(result: LLCResult) -> float:
     """The exact LLC at the run's teacher, NaN where the package does not know it."""
     return math.nan if result.true_llc is None else float(result.true_llc)
+
+
+def exact_line(result: LLCResult) -> dict[str, list]:
+    """The exact LLC across the run (NaN where unknown at a DLN's teacher); none for a model
+    of one's own (a config that builds no DLN), whose plot has no exact line."""
+    if not isinstance(result.config, LLCConfig):
+        return {"step": [], "llc": []}
+    return {"step": [0, result.config.steps], "llc": [exact_value(result)] * 2}
 
 
 def provisional_line(result: LLCResult, kept: list[int]) -> dict[str, np.ndarray]:
@@ -84,7 +93,7 @@ def run_data(result: LLCResult) -> dict[str, dict[str, Any]]:
         "running": chain_lines(result.running_llc, done),
         "mean": mean_band(result.running_llc[kept], done),
         "provisional": provisional_line(result, kept),
-        "exact": {"step": [0, config.steps], "llc": [exact_value(result)] * 2},
+        "exact": exact_line(result),
         "raster": {
             "x": [(start + end) / 2 for _, start, end, _ in spans],
             "width": [end - start for _, start, end, _ in spans],

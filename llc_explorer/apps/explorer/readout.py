@@ -12,7 +12,7 @@ from html import escape
 
 from llc_explorer.apps.ui.formatting import DASH, short, significant
 from llc_explorer.apps.ui.readout import CSS, muted, table, warning
-from llc_explorer.config import LLCConfig
+from llc_explorer.config import LLCConfig, RunConfig
 from llc_explorer.dln.local_truth import teacher_llc, truth_note
 from llc_explorer.dln.truth import dln_llc, num_params
 from llc_explorer.estimator import LLCResult
@@ -29,10 +29,14 @@ NOT_YET = ("estimate λ̂", "95% interval", "relative error", "diverged chains",
 """The readout's rows of a run, shown with dashes before the first one."""
 
 
-def network_rows(config: LLCConfig | None) -> list[list[str]]:
-    """The readout's rows on the network: its size and exact LLC, with what that value is."""
+def network_rows(config: RunConfig | None, result: LLCResult | None = None) -> list[list[str]]:
+    """The readout's rows on the network: its size and exact LLC, with what that value is
+    (for a model of one's own, its size once a run has one, and no exact LLC)."""
     if config is None:
         return [["parameters d", DASH, ""], ["exact LLC λ", DASH, ""]]
+    if not isinstance(config, LLCConfig):
+        size = DASH if result is None else f"{result.num_params:,}"
+        return [["parameters d", size, ""], ["exact LLC λ", "unknown", muted("your own model")]]
     aoyagi = dln_llc(config.widths, config.rank)
     local = teacher_llc(config.widths, config.rank, config.teacher)
     note = truth_note(None if local is None else local.llc, aoyagi.llc, config.teacher, config.rank)
@@ -111,10 +115,10 @@ READOUT_WIDTHS = (150, 130)
 """Widths (px) of the readout's label and number columns; the details take the rest."""
 
 
-def readout_html(config: LLCConfig | None, result: LLCResult | None, status: str) -> str:
+def readout_html(config: RunConfig | None, result: LLCResult | None, status: str) -> str:
     """The readout: a table of the status, the network's size and exact LLC, the current
     estimate with its 95% interval and diagnostics (dashes before a run), and the warnings.
     Every row is there in every state, so the plots below never move."""
     runs = run_rows(result) if result is not None else [[label, DASH, ""] for label in NOT_YET]
-    rows = [["status", escape(status)], *network_rows(config), *runs, warnings_row(result)]
+    rows = [["status", escape(status)], *network_rows(config, result), *runs, warnings_row(result)]
     return CSS + table(rows, READOUT_WIDTHS, (False, True, False))

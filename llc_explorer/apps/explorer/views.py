@@ -12,7 +12,7 @@ from bokeh.layouts import column, row
 from bokeh.models import HoverTool, NumeralTickFormatter, Range1d, Span, Whisker
 
 from llc_explorer.apps.ui.figures import DIVERGED, BurnIn, Sources, legend_outside, plot_figure
-from llc_explorer.config import LLCConfig
+from llc_explorer.config import RunConfig
 
 RUN_COLUMNS: dict[str, tuple[str, ...]] = {
     "loss": ("xs", "ys", "chain", "color"),
@@ -41,9 +41,10 @@ class RunPlots:
     ``sources`` holds each plot's ``ColumnDataSource`` by name (see ``RUN_COLUMNS``):
     traces are multi-lines with one row per chain, at most ``MAX_POINTS`` points each.
     The burn-in is shaded in the LLC and loss plots, and a line under their titles says so.
+    Without ``exact`` (a model of one's own) the LLC plot has no exact line.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, exact: bool = True) -> None:
         self.sources = src = Sources(RUN_COLUMNS)
         llc = plot_figure("LLC estimate", "step", "running estimate λ̂", height=300)
         llc.multi_line(
@@ -62,14 +63,15 @@ class RunPlots:
             line_dash="dotted",
             legend_label="provisional",
         )
-        llc.line(
-            "step",
-            "llc",
-            source=src["exact"],
-            color="black",
-            line_dash="dashed",
-            legend_label="exact λ",
-        )
+        if exact:  # a model of one's own has no exact LLC: no line, no legend entry
+            llc.line(
+                "step",
+                "llc",
+                source=src["exact"],
+                color="black",
+                line_dash="dashed",
+                legend_label="exact λ",
+            )
         llc.add_tools(HoverTool(renderers=[mean], tooltips=[("step", "@step"), ("mean", "@mean")]))
         loss = plot_figure("Loss traces", "step", "nβ (L_t - L_n(w*))", height=240)
         loss.multi_line("xs", "ys", source=src["loss"], color="color", legend_label="chains")
@@ -104,7 +106,7 @@ class RunPlots:
             sizing_mode="stretch_width",
         )
 
-    def show(self, data: dict[str, dict], config: LLCConfig) -> None:
+    def show(self, data: dict[str, dict], config: RunConfig) -> None:
         """Plot a snapshot of a run of ``config``: ``data`` from
         :func:`~llc_explorer.apps.explorer.plot_data.run_data`, the step axis from 0 to its steps
         (kept while it runs, so a zoom stays), the burn-in shaded."""
