@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -227,3 +228,12 @@ def test_a_typo_on_the_command_line_gets_a_suggestion(capsys, args, suggestion) 
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip()
     assert err.endswith(suggestion) and "\n" not in err
+
+
+def test_the_explorer_names_a_value_it_cannot_show() -> None:
+    """``steps="auto"`` is the API's, not the explorer's (its steps widget takes a number):
+    a ConfigError naming it, not a widget's TraitError."""
+    before = threading.active_count()
+    with pytest.raises(lx.ConfigError, match=r"the explorer cannot show steps='auto'"):
+        lx.Explorer(widths=[5, 3, 5], rank=1, steps="auto")
+    assert threading.active_count() == before

@@ -35,6 +35,24 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "01_explorer.ipynb"
 TUTORIAL = ROOT / "notebooks" / "02_sgmcmc_tutorial.ipynb"
 PLAYGROUND = "playground.ipynb"
+MODEL = "own_model.ipynb"
+MODEL_CELL = """\
+import jax
+import jax.numpy as jnp
+
+from llc_explorer import Explorer
+
+
+def loss(params, batch):
+    x, y = batch
+    return 0.5 * jnp.mean(jnp.sum((jnp.tanh(x @ params["w1"]) @ params["w2"] - y) ** 2, axis=-1))
+
+
+k1, k2, k3 = jax.random.split(jax.random.PRNGKey(0), 3)
+params = {"w1": jax.random.normal(k1, (3, 4)) / 2, "w2": jax.random.normal(k2, (4, 2)) / 4}
+x = jax.random.normal(k3, (500, 3))
+Explorer.for_model(loss, params, (x, jnp.tanh(x @ params["w1"]) @ params["w2"]), steps=2000)
+"""
 CHROMIUM = Path(os.environ.get("LLC_EXPLORER_CHROMIUM", "/usr/bin/chromium"))
 WIDGETS_SECONDS = 180  # kernel start, imports and the first cell's output
 RUN_SECONDS = 240  # data, compile and sampling until the estimate is out of burn-in
@@ -86,6 +104,9 @@ def notebook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cells = [c for c in tutorial["cells"] if "playground" in c["metadata"].get("tags", [])]
     setup = {**tutorial["cells"][1], "source": ["FAST = True\n"]}
     (root / PLAYGROUND).write_text(json.dumps({**tutorial, "cells": [setup, *cells]}))
+    source = MODEL_CELL.splitlines(keepends=True)
+    model = {**setup, "id": "own-model", "source": source, "outputs": [], "execution_count": None}
+    (root / MODEL).write_text(json.dumps({**tutorial, "cells": [model]}))
     return root
 
 
@@ -315,6 +336,24 @@ def test_playground_runs_compares_and_diverges_in_jupyterlab(
         re.compile(r"sgld\s*—\s*—\s*[\d.]+\s*32 of 32"), timeout=RUN_SECONDS * 1000
     )
     page.screenshot(path=screenshots / "playground_diverged.png", full_page=True)
+
+
+def test_explorer_of_a_model_runs_in_jupyterlab(page, jupyterlab: str, screenshots: Path):
+    run_all_cells(page, jupyterlab, MODEL, workspace="model")
+
+    steps = widget_input(page, "steps")
+    expect(steps).to_be_visible(timeout=WIDGETS_SECONDS * 1000)
+    expect(page.get_by_text("your model: d = 20 parameters, n = 500 rows")).to_be_visible()
+    expect(widget_input(page, "rank")).to_have_count(0)  # no network controls
+    readout = page.locator(".widget-html", has_text="exact LLC λ").first
+    expect(readout).to_contain_text("your own model")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(readout).to_contain_text("done", timeout=RUN_SECONDS * 1000)
+    page.wait_for_function(f"({LLC_POINTS_JS})() > 0", timeout=60_000)
+    page.get_by_role("button", name="As code", exact=True).click()
+    code = page.locator(".widget-textarea textarea").first
+    expect(code).to_have_value(re.compile(r"estimate_model_llc\(loss, params, data, steps=2000"))
+    page.screenshot(path=screenshots / "explorer_model.png", full_page=True)
 
 
 def test_explorer_renders_in_voila(page, voila: str, screenshots: Path):

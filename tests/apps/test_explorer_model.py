@@ -74,7 +74,8 @@ def test_no_exact_line_and_no_dln_widget(explorer: Explorer) -> None:
     assert "your model: d = 20 parameters, n = 300 rows" in " ".join(
         w.value for w in shown if isinstance(w, widgets.HTML)
     )
-    assert "exact LLC λ" in explorer.ui.readout.value and "your own model" in explorer.ui.readout.value
+    readout = explorer.ui.readout.value
+    assert "exact LLC λ" in readout and "your own model" in readout
 
 
 def test_as_code_reproduces_the_run(explorer: Explorer) -> None:

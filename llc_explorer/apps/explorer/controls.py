@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
+from traitlets import TraitError
 
 from llc_explorer.apps.explorer.model import ARCHITECTURE, SIZE_LABELS, SWEEP_STEPS, default
 from llc_explorer.apps.explorer.user_model import DLN_ONLY
@@ -261,8 +262,12 @@ class Controls:
         if widths is not None:
             self.set_widths(widths)
         for name, value in settings.items():
-            if value is not None:
+            if value is None:
+                continue
+            try:
                 self.widgets[name].value = str(value) if name == "nbeta" else value
+            except TraitError:  # e.g. steps="auto": the explorer's widget takes a number
+                raise ConfigError(f"the explorer cannot show {name}={value!r}") from None
 
     def set_widths(self, widths: Sequence[int]) -> None:
         """Show ``widths`` in the simple widgets when its hidden layers share one width,
