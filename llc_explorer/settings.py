@@ -64,6 +64,10 @@ def default_warmup_factor(num_params: int) -> float:
 MAX_STEPS = 200_000
 """With ``steps="auto"``: the most steps a run takes (its budget)."""
 
+MIN_AUTO_STEPS = 10_000
+"""The smallest budget ``max_steps`` of an automatic run length: room for the shortest
+warm-up, adaptation and sampling window (:mod:`llc_explorer.sgmcmc.run_length`)."""
+
 Kind = Literal["problem", "chunk", "shared", "per_chain", "run"]
 REQUIRED: Any = "required"
 """The default of a setting every run must give (the widths and the rank)."""
@@ -158,7 +162,7 @@ SETTINGS: dict[str, Setting] = {
     "sampler": Setting("rmsprop_sgld", "SGMCMC sampler", "chunk", one_of(sampler_names), str,
                        sampler_names),
     "step_size": Setting(None, "eps, or auto", "per_chain", parse=number_or_auto(float, "a number"),
-                         derived="auto for sgld and rmsprop_sgld, else the sampler's own"),
+                         derived="auto where the sampler has a MALA acceptance, else its own"),
     "gamma": Setting(1.0, "localisation strength", "shared", at_least(0.0)),
     "nbeta": Setting(None, "n*beta, the inverse temperature times n", "shared",
                      at_least(0.0, above=True), derived="n / log n"),
@@ -170,7 +174,7 @@ SETTINGS: dict[str, Setting] = {
                      parse=number_or_auto(int, "an int"),
                      derived=f"{STEPS:,}; {TINY_STEPS:,} below {TINY_PARAMS} parameters"),
     "max_steps": Setting(MAX_STEPS, "with steps auto: the budget in steps", "run",
-                         at_least(10_000, integer=True), int),
+                         at_least(MIN_AUTO_STEPS, integer=True), int),
     "precision": Setting(PRECISION, "with steps auto: the Monte Carlo half-width of the 95% "
                          "interval to reach, relative to the estimate", "run",
                          between(0.0, 1.0, above=True)),
