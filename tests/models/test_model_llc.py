@@ -125,7 +125,7 @@ def test_bad_input_is_named_before_anything_compiles(change, message) -> None:
 
 
 def test_the_readmes_model_block_runs_as_written() -> None:
-    section = README.read_text().split("### Your own model", 1)[1].split("\n## ", 1)[0]
+    section = re.split(r"\n##+ ", README.read_text().split("### Your own model", 1)[1])[0]
     (code,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     namespace: dict = {}
     exec(compile(code, str(README), "exec"), namespace)

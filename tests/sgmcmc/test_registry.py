@@ -17,7 +17,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def readme_sampler_code() -> str:
     """The python block of the README's "Your own sampler" section, as written there."""
-    section = README.read_text().split("### Your own sampler", 1)[1].split("\n## ", 1)[0]
+    section = re.split(r"\n##+ ", README.read_text().split("### Your own sampler", 1)[1])[0]
     (code,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     return code
 
