@@ -21,6 +21,7 @@ from llc_explorer.errors import ConfigError
 from llc_explorer.estimator import stream_batch
 from llc_explorer.models.problem import (
     Loss,
+    ModelProblem,
     check_data,
     check_loss,
     check_params,
@@ -45,16 +46,24 @@ def make_model_config(n: int, num_params: int, /, **settings: Any) -> RunConfig:
     return RunConfig(**values)
 
 
-def stream_model_llc(
-    loss: Loss, params: Any, data: Any, **settings: Any
-) -> Generator[LLCResult[RunConfig], None, None]:
-    """Streaming form of :func:`estimate_model_llc`: a partial result after every chunk."""
+def prepare_model(
+    loss: Loss, params: Any, data: Any, settings: dict[str, Any]
+) -> tuple[RunConfig, ModelProblem]:
+    """The run and the problem of a model: parameters, data, settings and loss checked
+    (``ConfigError`` names bad input before anything compiles), then ``L_n(w*)`` computed."""
     params = check_params(params)
     data, n = check_data(data)
     size = sum(leaf.size for leaf in jax.tree.leaves(params))
     config = make_model_config(n, size, **with_auto_step(settings))
     check_loss(loss, params, data, config.batch_size)
-    problem = model_problem(loss, params, data)
+    return config, model_problem(loss, params, data)
+
+
+def stream_model_llc(
+    loss: Loss, params: Any, data: Any, **settings: Any
+) -> Generator[LLCResult[RunConfig], None, None]:
+    """Streaming form of :func:`estimate_model_llc`: a partial result after every chunk."""
+    config, problem = prepare_model(loss, params, data, settings)
     for (result,) in stream_batch([config], problem=problem):
         yield result
 

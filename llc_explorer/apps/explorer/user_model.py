@@ -12,20 +12,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-import jax
-
 from llc_explorer.apps.explorer.model import ARCHITECTURE, CHUNK_FLOPS, memory_limit, parse_nbeta
-from llc_explorer.config import RunConfig, chunk_size_for, with_auto_step
+from llc_explorer.config import RunConfig, chunk_size_for
 from llc_explorer.dln.memory import check_memory
-from llc_explorer.models.estimate import make_model_config
-from llc_explorer.models.problem import (
-    Loss,
-    ModelProblem,
-    check_data,
-    check_loss,
-    check_params,
-    model_problem,
-)
+from llc_explorer.models.estimate import make_model_config, prepare_model
+from llc_explorer.models.problem import Loss, ModelProblem
 
 DLN_ONLY = (*ARCHITECTURE, "widths", "rank", "teacher", "n")
 """The explorer's settings that build a DLN (``n``: a model's is its data's number of rows);
@@ -53,12 +44,8 @@ def open_model(loss: Loss, params: Any, data: Any, settings: Mapping[str, Any]) 
     """The model of ``loss`` at ``params`` on ``data``, checked as
     :func:`llc_explorer.estimate_model_llc` checks it (with ``settings``): ``ConfigError``
     names bad input before anything compiles; then ``L_n(w*)`` is computed (compiled once)."""
-    params = check_params(params)
-    data, n = check_data(data)
-    size = sum(leaf.size for leaf in jax.tree.leaves(params))
-    config = make_model_config(n, size, **with_auto_step(dict(settings)))
-    check_loss(loss, params, data, config.batch_size)
-    return UserModel(model_problem(loss, params, data), n, size)
+    config, problem = prepare_model(loss, params, data, dict(settings))
+    return UserModel(problem, config.n, problem.num_params)
 
 
 def build_model_config(
