@@ -36,13 +36,18 @@ from llc_explorer.sgmcmc.diagnostics import (
 )
 from llc_explorer.sgmcmc.registry import get_spec
 from llc_explorer.sgmcmc.run_length import Phases
-from llc_explorer.sgmcmc.traces import ChainEstimate, Traces, latest_half_estimate
+from llc_explorer.sgmcmc.traces import (
+    ChainEstimate,
+    ChainEstimateView,
+    Traces,
+    latest_half_estimate,
+)
 
 C = TypeVar("C", bound=RunConfig)
 
 
 @dataclass(frozen=True)
-class LLCResult(Generic[C]):
+class LLCResult(ChainEstimateView, Generic[C]):
     """An LLC estimate (complete when ``done``; partial snapshots come from ``stream_llc``).
 
     ``true_llc`` and ``multiplicity`` are the exact local learning coefficient at the teacher
@@ -76,31 +81,6 @@ class LLCResult(Generic[C]):
     warmup_steps: int | None = 0
     stop_reason: str | None = None
     warmup_rise: float = math.nan
-
-    @property
-    def llc_mean(self) -> float:
-        """The estimate: the mean over the chains that did not diverge."""
-        return self.estimate.mean
-
-    @property
-    def llc_std(self) -> float:
-        """The standard deviation of the chains' estimates (``ddof=1``)."""
-        return self.estimate.std
-
-    @property
-    def llc_stderr(self) -> float:
-        """The standard error ``std / sqrt(C)`` over the chains that did not diverge."""
-        return self.estimate.stderr
-
-    @property
-    def llc_per_chain(self) -> np.ndarray:
-        """Each chain's estimate (NaN for a diverged chain)."""
-        return self.estimate.per_chain
-
-    @property
-    def diverged_chains(self) -> list[tuple[int, int]]:
-        """``(chain, step)`` of each diverged chain."""
-        return self.estimate.diverged
 
     @property
     def message(self) -> str:

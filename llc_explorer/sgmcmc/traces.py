@@ -86,3 +86,35 @@ class ChainEstimate(NamedTuple):
         std = float(good.std(ddof=1)) if good.size > 1 else math.nan
         stderr = std / math.sqrt(good.size) if good.size > 1 else math.nan
         return cls(per_chain, mean, std, stderr, diverged)
+
+
+class ChainEstimateView:
+    """The estimate over chains, read through a result that holds it as ``estimate`` (the DLN
+    result and the surface result alike)."""
+
+    estimate: ChainEstimate
+
+    @property
+    def llc_mean(self) -> float:
+        """The estimate: the mean over the chains that did not diverge (NaN when all did)."""
+        return self.estimate.mean
+
+    @property
+    def llc_std(self) -> float:
+        """The standard deviation of the chains' estimates (``ddof=1``)."""
+        return self.estimate.std
+
+    @property
+    def llc_stderr(self) -> float:
+        """The standard error ``std / sqrt(C)`` over the chains that did not diverge."""
+        return self.estimate.stderr
+
+    @property
+    def llc_per_chain(self) -> np.ndarray:
+        """Each chain's estimate (NaN for a diverged chain)."""
+        return self.estimate.per_chain
+
+    @property
+    def diverged_chains(self) -> list[tuple[int, int]]:
+        """``(chain, step)`` of each diverged chain."""
+        return self.estimate.diverged

@@ -32,7 +32,7 @@ from llc_explorer.sgmcmc.run_config import (
     none_means_default,
     sampler_settings,
 )
-from llc_explorer.sgmcmc.traces import ChainEstimate, Traces
+from llc_explorer.sgmcmc.traces import ChainEstimate, ChainEstimateView, Traces
 from llc_explorer.surfaces.library import SurfaceGradient, get_surface, tempered_llc
 
 MAX_RECORDED = 20_000_000
@@ -116,7 +116,7 @@ def make_surface_config(
 
 
 @dataclass(frozen=True)
-class SurfaceResult:
+class SurfaceResult(ChainEstimateView):
     """A surface run's estimate after ``steps_done`` steps (complete when ``done``).
 
     ``path`` holds every chain's positions, shape ``(chains, steps_done, 2)`` (a diverged
@@ -134,21 +134,6 @@ class SurfaceResult:
     path: np.ndarray
     steps_done: int
     compile_seconds: float
-
-    @property
-    def llc_mean(self) -> float:
-        """The mean over chains that did not diverge (NaN when all did or during burn-in)."""
-        return self.estimate.mean
-
-    @property
-    def llc_stderr(self) -> float:
-        """Standard error of :attr:`llc_mean`."""
-        return self.estimate.stderr
-
-    @property
-    def diverged_chains(self) -> list[tuple[int, int]]:
-        """``(chain, step)`` of every diverged chain."""
-        return self.estimate.diverged
 
     @property
     def done(self) -> bool:
