@@ -252,7 +252,7 @@ class Explorer(SamplingApp):
             self.plots.show(frame.plots, frame.result.config)
         if frame.sweep is not None and frame.sweep_plots is not None:
             self.sweep_results = list(frame.sweep)
-            self.sweep_plot.show(frame.sweep_plots, frame.exact)
+            self.sweep_plot.show(frame.sweep_plots, frame.exact, frame.sweep_axis)
         if frame.download is not None:
             self.ui.download.value = frame.download
 

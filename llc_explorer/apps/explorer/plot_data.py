@@ -15,7 +15,8 @@ import numpy as np
 from bokeh.palettes import Category10_10
 
 from llc_explorer.apps.ui.figures import DIVERGED
-from llc_explorer.apps.ui.plot_data import PLOT_LIMIT, kept_steps, mean_band, plottable
+from llc_explorer.apps.ui.formatting import significant
+from llc_explorer.apps.ui.plot_data import kept_steps, mean_band, plottable
 from llc_explorer.config import LLCConfig
 from llc_explorer.estimator import LLCResult
 from llc_explorer.sgmcmc.registry import sampler_names
@@ -111,17 +112,63 @@ def run_data(result: LLCResult) -> dict[str, dict[str, Any]]:
 
 
 def exact_or_bound(result: LLCResult) -> float:
-    """Where a lost run's mark goes: the exact LLC, else Aoyagi's lower bound (NaN without
-    either)."""
+    """The exact LLC, else Aoyagi's lower bound (NaN without either)."""
     value = result.global_llc if result.true_llc is None else result.true_llc
     return math.nan if value is None else float(value)
 
 
-def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
-    """Sweep points: finite estimates with stderr whiskers, and runs whose estimate is NaN
-    or off scale (beyond ``PLOT_LIMIT``; plotted at the exact LLC with a cross)."""
-    finite = [r for r in results if abs(r.llc_mean) <= PLOT_LIMIT]
-    lost = [r for r in results if not abs(r.llc_mean) <= PLOT_LIMIT]
+SWEEP_MARGIN = 0.05
+"""The sweep plot's y axis reaches this fraction of its bounds' span beyond each bound, so a
+mark drawn at an edge shows whole."""
+
+
+def sweep_bounds(results: Sequence[LLCResult]) -> tuple[float, float]:
+    """The bounds the sweep plot's marks are clipped to: from 0 to twice the exact LLC (else
+    Aoyagi's bound, else the median finite estimate: a model of one's own), so a run far off
+    does not flatten the others; (-1, 1) with none of them or a reference of 0."""
+    reference = exact_or_bound(results[0]) if results else math.nan
+    if not math.isfinite(reference):
+        finite = [r.llc_mean for r in results if math.isfinite(r.llc_mean)]
+        reference = float(np.median(finite)) if finite else math.nan
+    if not math.isfinite(reference) or reference == 0:
+        return (-1.0, 1.0)
+    return (min(0.0, 2 * reference), max(0.0, 2 * reference))
+
+
+def sweep_axis(low: float, high: float) -> tuple[float, float]:
+    """The sweep plot's y range for marks clipped to ``[low, high]``: a ``SWEEP_MARGIN`` more
+    on each side."""
+    margin = SWEEP_MARGIN * (high - low)
+    return (low - margin, high + margin)
+
+
+def place(value: float, low: float, high: float) -> tuple[float, str]:
+    """Where an estimate ``value`` is drawn on an axis clipped to ``[low, high]``, and why:
+    ``"in"`` (at the value), ``"above"`` or ``"below"`` (off scale: at that edge), or
+    ``"diverged"`` (NaN: at the bottom edge)."""
+    if math.isnan(value):
+        return low, "diverged"
+    if value > high:
+        return high, "above"
+    if value < low:
+        return low, "below"
+    return value, "in"
+
+
+def true_value(value: float) -> str:
+    """An off-scale estimate as its tooltip shows it (``+inf`` or ``-inf`` where infinite)."""
+    return significant(value) if math.isfinite(value) else f"{value:+}"
+
+
+def sweep_data(results: Sequence[LLCResult], low: float, high: float) -> dict[str, dict[str, list]]:
+    """Sweep points on an axis clipped to ``[low, high]`` (:func:`place`): estimates in range
+    with stderr whiskers (cut at the bounds), estimates off scale at the edge they pass (a
+    triangle pointing past it, their true value for the tooltip) and diverged runs (NaN) at
+    the bottom edge."""
+    placed = [(r, *place(r.llc_mean, low, high)) for r in results]
+    shown = [r for r, _, where in placed if where == "in"]
+    off = [(r, y, where) for r, y, where in placed if where in ("above", "below")]
+    lost = [r for r, _, where in placed if where == "diverged"]
 
     def whisker(r: LLCResult) -> float:
         return r.llc_stderr if math.isfinite(r.llc_stderr) else 0.0
@@ -131,17 +178,26 @@ def sweep_data(results: Sequence[LLCResult]) -> dict[str, dict[str, list]]:
 
     return {
         "sweep": {
-            "step_size": [r.config.step_size for r in finite],
-            "llc": [r.llc_mean for r in finite],
-            "lower": [r.llc_mean - whisker(r) for r in finite],
-            "upper": [r.llc_mean + whisker(r) for r in finite],
-            "sampler": [r.config.sampler for r in finite],
-            "color": [sampler_color(r.config.sampler) for r in finite],
-            "diverged": [diverged(r) for r in finite],
+            "step_size": [r.config.step_size for r in shown],
+            "llc": [r.llc_mean for r in shown],
+            "lower": [max(low, r.llc_mean - whisker(r)) for r in shown],
+            "upper": [min(high, r.llc_mean + whisker(r)) for r in shown],
+            "sampler": [r.config.sampler for r in shown],
+            "color": [sampler_color(r.config.sampler) for r in shown],
+            "diverged": [diverged(r) for r in shown],
+        },
+        "sweep_off_scale": {
+            "step_size": [r.config.step_size for r, _, _ in off],
+            "llc": [y for _, y, _ in off],
+            "value": [true_value(r.llc_mean) for r, _, _ in off],
+            "marker": ["triangle" if w == "above" else "inverted_triangle" for *_, w in off],
+            "sampler": [r.config.sampler for r, _, _ in off],
+            "color": [sampler_color(r.config.sampler) for r, _, _ in off],
+            "diverged": [diverged(r) for r, _, _ in off],
         },
         "sweep_diverged": {
             "step_size": [r.config.step_size for r in lost],
-            "llc": [exact_or_bound(r) for r in lost],
+            "llc": [low] * len(lost),
             "sampler": [r.config.sampler for r in lost],
             "diverged": [diverged(r) for r in lost],
         },

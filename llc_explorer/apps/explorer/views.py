@@ -28,6 +28,7 @@ RUN_COLUMNS: dict[str, tuple[str, ...]] = {
 
 SWEEP_COLUMNS: dict[str, tuple[str, ...]] = {
     "sweep": ("step_size", "llc", "lower", "upper", "sampler", "color", "diverged"),
+    "sweep_off_scale": ("step_size", "llc", "value", "marker", "sampler", "color", "diverged"),
     "sweep_diverged": ("step_size", "llc", "sampler", "diverged"),
 }
 """The columns of the sweep plot's sources, by name (what
@@ -127,65 +128,58 @@ class RunPlots:
 
 
 class SweepPlot:
-    """LLC estimate against step size (log x) per sampler, with the exact LLC (``layout``).
+    """LLC estimate against step size (log x) per sampler, with the exact LLC (``layout``), on
+    a y axis clipped so that one run far off does not flatten the others.
 
-    ``sources`` holds ``sweep`` (finite estimates) and ``sweep_diverged``; ``exact`` is the
-    horizontal line at the exact LLC.
+    ``sources`` holds ``sweep`` (estimates in range), ``sweep_off_scale`` (hollow triangles at
+    the edge they pass, their true value in the tooltip) and ``sweep_diverged`` (red crosses
+    at the bottom edge); ``exact`` is the horizontal line at the exact LLC and ``y_range``
+    the y axis.
     """
 
     def __init__(self) -> None:
-        self.sources = Sources(SWEEP_COLUMNS)
-        fig = plot_figure("Step-size sweep", "step size", "LLC estimate", x_axis_type="log")
+        self.sources = src = Sources(SWEEP_COLUMNS)
+        self.y_range = Range1d(-1, 1)
+        fig = plot_figure(
+            "Step-size sweep", "step size", "LLC estimate", x_axis_type="log", y_range=self.y_range
+        )
         self.exact = Span(dimension="width", location=0, line_dash="dashed", line_color="black")
         fig.add_layout(self.exact)
         fig.add_layout(
             Whisker(
-                base="step_size",
-                lower="lower",
-                upper="upper",
-                source=self.sources["sweep"],
+                base="step_size", lower="lower", upper="upper", source=src["sweep"],
                 line_color="color",
             )
-        )
+        )  # fmt: skip
         points = fig.scatter(
-            "step_size",
-            "llc",
-            source=self.sources["sweep"],
-            color="color",
-            size=8,
-            legend_field="sampler",
+            "step_size", "llc", source=src["sweep"], color="color", size=8, legend_field="sampler"
         )
+        off = fig.scatter(
+            "step_size", "llc", source=src["sweep_off_scale"], marker="marker", size=12,
+            line_color="color", fill_alpha=0, line_width=2,
+            legend_label="off scale (value in tooltip)",
+        )  # fmt: skip
         lost = fig.scatter(
-            "step_size",
-            "llc",
-            source=self.sources["sweep_diverged"],
-            marker="x",
-            size=12,
-            color=DIVERGED,
-            line_width=2,
-            legend_label="diverged / off scale",
-        )
-        fig.add_tools(
-            HoverTool(
-                renderers=[points, lost],
-                tooltips=[
-                    ("sampler", "@sampler"),
-                    ("step size", "@step_size{0.00e0}"),
-                    ("LLC", "@llc"),
-                    ("diverged", "@diverged"),
-                ],
-            )
-        )
+            "step_size", "llc", source=src["sweep_diverged"], marker="x", size=12,
+            color=DIVERGED, line_width=2, legend_label="diverged",
+        )  # fmt: skip
+        run = [("sampler", "@sampler"), ("step size", "@step_size{0.00e0}")]
+        for renderer, llc in ((points, "@llc"), (off, "@value (off scale)"), (lost, "NaN")):
+            tooltips = [*run, ("LLC", llc), ("diverged", "@diverged")]
+            fig.add_tools(HoverTool(renderers=[renderer], tooltips=tooltips))
         fig.yaxis.formatter = NumeralTickFormatter(format="0,0.[00]")
         legend_outside(fig)
         self.layout = fig
 
-    def show(self, data: dict[str, dict], exact: float) -> None:
+    def show(self, data: dict[str, dict], exact: float, axis: tuple[float, float]) -> None:
         """Plot the finished sweep runs (``data`` from
         :func:`~llc_explorer.apps.explorer.plot_data.sweep_data`) against the exact LLC (no line
-        when it is NaN: unknown at this teacher)."""
+        when it is NaN: unknown at this teacher), the y axis spanning ``axis`` (from
+        :func:`~llc_explorer.apps.explorer.plot_data.sweep_axis`)."""
         self.sources.show(data)
         self.exact.location = exact if math.isfinite(exact) else None
+        start, end = axis
+        self.y_range.update(start=start, end=end, reset_start=start, reset_end=end)
 
     def clear(self) -> None:
         """Empty the plot."""
