@@ -4,17 +4,22 @@ README: JupyterLab in headless Chromium, each app driven through its widgets as 
 States: the Explorer ready, running (burn-in, then estimating), done, stale after a settings
 change, some chains diverged, all diverged, an invalid setting and a finished step-size sweep;
 the Playground ready, running, done, stale, some chains diverged, all diverged, an invalid
-setting and compare mode. Each state is captured as JupyterLab's window at 1280 x 800 and
-1920 x 1080, scrolled to the app (``{app}-{state}-{width}x{height}.png``), and as the whole app
-at 1280 px wide (``{app}-{state}-full-1280.png``), into ``docs/screens/``; ``--theme dark``
-captures the same states in JupyterLab's dark theme at 1280 x 800 (``{app}-dark-{state}-...``).
+setting and compare mode; and each guided mission of the Playground
+(:data:`llc_explorer.apps.playground.missions.MISSIONS`) after its run, with what to notice
+unfolded (``playground-mission-{name}.png``, the whole app at 1280 px wide). Each other
+state is captured as JupyterLab's window at 1280 x 800 and 1920 x 1080, scrolled to the app
+(``{app}-{state}-{width}x{height}.png``), and as the whole app at 1280 px wide
+(``{app}-{state}-full-1280.png``), into ``docs/screens/``; ``--theme dark`` captures them
+in JupyterLab's dark theme at 1280 x 800 (``{app}-dark-{state}-...``).
 The README's ``docs/explorer.png`` and ``docs/playground.png`` are copies of two of them;
 ``docs/screens/before/`` keeps two states as they looked before the design pass (commit
 f2b7d5c), for comparison.
 
     python docs/screens.py [--theme light|dark] [--out docs/screens] [--only explorer]
+    python docs/screens.py --only missions [--mission cross --mission diverge]
 
-About 6 minutes per theme on 2 cores (JupyterLab, Chromium and the kernel share them).
+About 6 minutes per theme on 2 cores (JupyterLab, Chromium and the kernel share them), and
+about 40 s per mission.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from servers import serve_jupyterlab  # noqa: E402  (the tests' server helper)
 
+from llc_explorer.apps.playground.missions import MISSIONS  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 SIZES = {"light": ((1280, 800), (1920, 1080)), "dark": ((1280, 800),)}
 README_SHOTS = {"explorer-estimating-full-1280.png": "explorer.png",
@@ -43,6 +50,10 @@ README_SHOTS = {"explorer-estimating-full-1280.png": "explorer.png",
 APPS = {
     "explorer": "from llc_explorer import Explorer\n\napp = Explorer()\napp",
     "playground": "from llc_explorer import Playground\n\napp = Playground()\napp",
+}
+MISSION_APPS = {
+    f"mission-{name}": f"from llc_explorer import Playground\n\napp = Playground({name!r})\napp"
+    for name in MISSIONS
 }
 RUN_SECONDS = 240
 FULL_HEIGHT = 2400  # a window tall enough for the whole app
@@ -134,11 +145,17 @@ class App:
             size = f"{width}x{height}" if height != FULL_HEIGHT else f"full-{width}"
             path = self.out / f"{self.name}-{theme}{state}-{size}.png"
             if height == FULL_HEIGHT:
-                self.output.screenshot(path=path)
+                self.picture(path)
             else:
                 self.page.screenshot(path=path)
-            compress(path)
-            print(f"  {path.name}", flush=True)
+                compress(path)
+                print(f"  {path.name}", flush=True)
+
+    def picture(self, path: Path) -> None:
+        """The whole app, as it is now, into ``path``."""
+        self.output.screenshot(path=path)
+        compress(path)
+        print(f"  {path.name}", flush=True)
 
 
 def run_to(
@@ -202,6 +219,18 @@ def playground_states(app: App) -> None:
     run_to(app, "compare", {STEP_SIZE: "0.0003"})
 
 
+def mission_state(app: App) -> None:
+    """A mission's Playground after its run, what to notice unfolded, the whole app at 1280 px
+    wide (``playground-mission-{name}.png``)."""
+    app.start()
+    app.wait_for("done")
+    app.page.get_by_text("what to notice (after Run)").click()
+    app.page.set_viewport_size({"width": 1280, "height": FULL_HEIGHT})
+    app.page.wait_for_timeout(1500)  # BokehJS draws the latest frame, the layout settles
+    app.output.evaluate("e => e.scrollIntoView({block: 'start'})")
+    app.picture(app.out / f"playground-{app.name}.png")
+
+
 STATES: dict[str, Callable[[App], None]] = {
     "explorer": explorer_states,
     "playground": playground_states,
@@ -212,13 +241,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--theme", choices=tuple(SIZES), default="light")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screens")
-    parser.add_argument("--only", choices=tuple(APPS), action="append")
+    parser.add_argument("--only", choices=(*APPS, "missions"), action="append")
+    parser.add_argument("--mission", choices=tuple(MISSIONS), action="append")
     args = parser.parse_args()
+    missions = [f"mission-{name}" for name in args.mission or MISSIONS]
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         home, root = Path(folder) / "home", Path(folder) / "root"
         root.mkdir()
-        for name, source in APPS.items():
+        for name, source in {**APPS, **MISSION_APPS}.items():
             (root / f"{name}.ipynb").write_text(notebook(source))
         server = serve_jupyterlab(home, root)
         base = next(server).removesuffix("/api/status")
@@ -232,11 +263,14 @@ def main() -> int:
                 )
                 page = browser.new_page()
                 page.set_default_timeout(60_000)
-                for name in args.only or APPS:
+                chosen = args.only or (*APPS, "missions")
+                apps = [n for n in chosen if n != "missions"]
+                for name in apps + (missions if "missions" in chosen else []):
                     start = time.perf_counter()
                     print(f"{name} ({args.theme}):", flush=True)
+                    states = STATES.get(name, mission_state)
                     try:
-                        STATES[name](App(page, base, name, args.theme, args.out))
+                        states(App(page, base, name, args.theme, args.out))
                     except Exception:
                         page.screenshot(path=args.out / f"failed-{name}.png", full_page=True)
                         raise

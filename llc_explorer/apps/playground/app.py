@@ -10,6 +10,7 @@ import ipywidgets as widgets
 from jupyter_bokeh import BokehModel
 
 from llc_explorer.apps.playground.controls import Controls
+from llc_explorer.apps.playground.missions import get_mission, mission_html
 from llc_explorer.apps.playground.model import build_configs, panel_data
 from llc_explorer.apps.playground.readout import readout_html
 from llc_explorer.apps.playground.views import PlaygroundPlots
@@ -17,6 +18,9 @@ from llc_explorer.apps.ui.app import SamplingApp
 from llc_explorer.apps.ui.readout import problem_html
 from llc_explorer.errors import ConfigError
 from llc_explorer.surfaces.sampling import SurfaceConfig, SurfaceResult, stream_surface
+
+VIEW_ONLY = ("show_step",)
+"""Settings that change only what the plots show: they neither stop a run nor mark it stale."""
 
 FRAME_INTERVAL = 0.05
 """Least seconds between two frames while sampling (at most 20 frames a second)."""
@@ -56,7 +60,14 @@ class Playground(SamplingApp):
     next Run; invalid settings show a red message beside the controls and disable Run;
     diverged chains are drawn as red crosses on the edge of the square where they left, and
     counted in the readout; Reset restores the settings the Playground was created with.
-    Nothing raises.
+    Nothing raises after it is made.
+
+    ``preset`` opens a guided mission (:data:`llc_explorer.apps.playground.missions.MISSIONS`):
+    its settings (``settings`` given here override them) and a box above the controls with
+    its question and what to notice; an unknown name raises ``ConfigError`` (a
+    ``ValueError``) naming the choices. "Show one step" draws chain 0's last move split into
+    drift and noise (:mod:`llc_explorer.apps.playground.step_arrows`); ticking it neither
+    stops a run nor marks it stale.
 
     Sampling runs in a background thread that hands plot-ready frames (:class:`Frame`) to the main
     thread, which alone touches widgets and plots (:class:`llc_explorer.apps.ui.app.SamplingApp`).
@@ -66,14 +77,25 @@ class Playground(SamplingApp):
     ``flush``, ``reset``.
     """
 
-    def __init__(self, *, frame_interval: float = FRAME_INTERVAL, **settings: Any) -> None:
+    def __init__(
+        self,
+        preset: str | None = None,
+        *,
+        frame_interval: float = FRAME_INTERVAL,
+        **settings: Any,
+    ) -> None:
+        mission = None if preset is None else get_mission(preset)
         super().__init__("llc-playground")
         self.frame_interval = frame_interval
         self.ui = Controls()
+        if mission is not None:
+            self.ui.show_mission(mission_html(mission))
+            settings = {**mission.settings, **settings}
         self.ui.set_values(**settings)
         self.ui.keep_as_defaults()  # Reset comes back to these settings
         self.controls = self.ui.widgets
         self.plots = PlaygroundPlots()
+        self.plots.show_step(self.controls["show_step"].value)
         self.configs: list[SurfaceConfig] = []
         self.results: list[SurfaceResult | None] = []
         self._drawn: tuple = ()
@@ -83,8 +105,12 @@ class Playground(SamplingApp):
         self.ui.stop.on_click(main_thread(lambda _: self.stop()))
         self.ui.reset.on_click(main_thread(lambda _: self.reset()))
         for name, widget in self.controls.items():
+            if name in VIEW_ONLY:
+                continue
             changed = main_thread(lambda _change, name=name: self._settings_changed(name))
             widget.observe(changed, "value")
+        show_step = main_thread(lambda change: self.plots.show_step(change["new"]))
+        self.controls["show_step"].observe(show_step, "value")
         self._validate()
         self._draw()  # before the document goes to the browser, so it starts drawn
         main = widgets.VBox(
@@ -185,6 +211,7 @@ class Playground(SamplingApp):
         self.ui.message.value = problem_html(problem)
         self.ui.run.disabled = not configs
         self.configs = configs
+        self.plots.note_steps(configs)
         if not self.running:
             self._set_status("ready" if configs else "invalid settings")
         return configs

@@ -29,9 +29,11 @@ class Controls:
     """The widgets.
 
     ``widgets`` holds every setting by :func:`make_surface_config` keyword (the left
-    sampler's, plus ``step_size_slider``), ``compare`` (the checkbox) and the right sampler's
-    widgets prefixed ``compare_``. ``run``, ``stop`` and ``reset`` are the buttons,
-    ``message`` the red validation message, ``readout`` the results, ``panel`` the layout.
+    sampler's, plus ``step_size_slider``), ``compare`` (the checkbox), the right sampler's
+    widgets prefixed ``compare_`` and ``show_step`` (the checkbox of the one-step arrows).
+    ``run``, ``stop`` and ``reset`` are the buttons, ``message`` the red validation message,
+    ``mission`` the mission box (hidden without one), ``readout`` the results, ``panel`` the
+    layout.
     """
 
     def __init__(self) -> None:
@@ -63,17 +65,23 @@ class Controls:
             "burn_in": float_text("burn-in fraction", DEFAULTS["burn_in"]),
             "seed": int_text("seed", DEFAULTS["seed"]),
             "chunk_size": int_text("steps per frame", DEFAULTS["chunk_size"]),
+            "show_step": widgets.Checkbox(
+                value=False, description="show one step (drift and noise)", indent=False,
+                tooltip="arrows from chain 0's last position: the drift and the noise of its move",
+            ),
         }  # fmt: skip
         self.run, self.stop, self.reset = run_buttons(
             "sample", "stop", "stop and restore the defaults"
         )
         self.message = widgets.HTML(layout=wide())
+        self.mission = widgets.HTML(layout=widgets.Layout(width="300px", display="none"))
         self.readout = widgets.HTML()
         w, section = self.widgets, widgets.HTML
         self.widgets["compare"].observe(lambda change: self._show_compare(change["new"]), "value")
         self._show_compare(False)
         self.panel = settings_column(
             [
+                self.mission,
                 section("<b>Loss</b>"),
                 w["surface"],
                 section("<b>Sampler</b>"),
@@ -82,6 +90,7 @@ class Controls:
                 self.samplers[1].box,
                 section("<b>Posterior and chains</b>"),
                 *(w[name] for name in SHARED if name != "surface"),
+                w["show_step"],
                 widgets.HBox([self.run, self.stop, self.reset]),
                 self.message,
             ]
@@ -121,6 +130,11 @@ class Controls:
         for name, value in settings.items():
             if value is not None:
                 self.widgets[name].value = value
+
+    def show_mission(self, html: str) -> None:
+        """Show ``html`` in the mission box above the controls."""
+        self.mission.value = html
+        self.mission.layout.display = None
 
     def _show_compare(self, on: bool) -> None:
         self.samplers[1].box.layout.display = None if on else "none"

@@ -1,6 +1,6 @@
 """The Playground's model: its defaults, settings from widget values to validated
 :class:`SurfaceConfig`s, and the plot-ready numbers of a run (contour grid, fading trails,
-sample cloud, running estimate). Nothing here touches a widget or a Bokeh object.
+sample cloud, running estimate, one step's arrows). Nothing here touches a widget or a Bokeh object.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from llc_explorer.apps.playground.step_arrows import one_step
 from llc_explorer.apps.ui.plot_data import mean_band, plottable
 from llc_explorer.errors import ConfigError
 from llc_explorer.settings import SETTINGS
@@ -145,6 +146,7 @@ def panel_data(result: SurfaceResult) -> dict[str, dict]:
         "cloud": cloud_points(result),
         "heads": heads(result),
         "llc": running_estimate(result),
+        "step": one_step(result, box_half_width(result.config.gamma)),
         "targets": {
             "step": [0, result.config.steps],
             "exact": [float(result.truth.llc)] * 2,

@@ -9,7 +9,15 @@ annotation numbers.
 from __future__ import annotations
 
 from bokeh.layouts import column, row
-from bokeh.models import CDSView, GroupFilter, HoverTool, PrintfTickFormatter, Title
+from bokeh.models import (
+    Arrow,
+    CDSView,
+    GroupFilter,
+    HoverTool,
+    PrintfTickFormatter,
+    Title,
+    VeeHead,
+)
 from bokeh.palettes import Greys256, Viridis256
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
@@ -20,6 +28,7 @@ from llc_explorer.apps.playground.model import (
     box_half_width,
     contour_grid,
 )
+from llc_explorer.apps.playground.step_arrows import STEP_COLUMNS, step_note
 from llc_explorer.apps.ui.figures import DIVERGED, BurnIn, Sources, legend_outside, plot_figure
 from llc_explorer.surfaces.library import get_surface
 from llc_explorer.surfaces.sampling import SurfaceConfig
@@ -30,6 +39,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "heads": ("x", "y", "chain", "status"),
     "llc": ("step", "mean", "lower", "upper"),
     "targets": ("step", "exact", "tempered"),
+    "step": STEP_COLUMNS,
 }
 """The columns of each source of a panel, by name (what
 :func:`~llc_explorer.apps.playground.model.panel_data` gives)."""
@@ -51,9 +61,10 @@ PANEL_WIDTH = 380
 class SurfacePanel:
     """One sampler's view: ``surface`` (filled contour of ``log10 K`` around ``w*`` with its
     colour bar, fading chain trails, the post-burn-in sample cloud, chain heads with diverged
-    ones as red crosses) above ``llc`` (running estimate ± stderr, exact ``lambda`` and the
-    finite-temperature value, the burn-in shaded; legend under the data). ``sources`` holds
-    the data by name (``COLUMNS``)."""
+    ones as red crosses, and with ``show_step`` chain 0's last move as arrows with a note
+    under the plot, :mod:`llc_explorer.apps.playground.step_arrows`) above ``llc`` (running
+    estimate ± stderr, exact ``lambda`` and the finite-temperature value, the burn-in shaded;
+    legend under the data). ``sources`` holds the data by name (``COLUMNS``)."""
 
     def __init__(self, color: str) -> None:
         self.sources = src = Sources(COLUMNS)
@@ -93,8 +104,20 @@ class SurfacePanel:
         surface.add_tools(
             HoverTool(renderers=[alive, diverged], tooltips=[("chain", "@chain"), ("", "@status")])
         )
+        head = VeeHead(size=8, line_color="color", fill_color="color")
+        self.arrows = Arrow(
+            source=src["step"], x_start="x0", y_start="y0", x_end="x1", y_end="y1",
+            line_color="color", line_width=3, end=head, visible=False,
+        )  # fmt: skip
+        surface.add_layout(self.arrows)
         legend_outside(surface, "below")
         surface.legend.orientation = "horizontal"
+        self.step_notes = [
+            Title(text="", text_font_style="italic", text_font_size="11px", visible=False)
+            for _ in range(2)
+        ]
+        for note in self.step_notes:
+            surface.add_layout(note, "below")
         llc = plot_figure("Running LLC estimate", "step", "λ̂", height=300, width=PANEL_WIDTH)
         self.burn_in = BurnIn(llc)
         llc.varea("step", "lower", "upper", source=src["llc"], color=color, fill_alpha=0.25,
@@ -127,6 +150,16 @@ class SurfacePanel:
         self.surface_figure.title.text = self.title
         self.clear()
 
+    def show_step(self, on: bool) -> None:
+        """Show or hide the one-step arrows and their note."""
+        for item in (self.arrows, *self.step_notes):
+            item.visible = on
+
+    def note_step(self, config: SurfaceConfig) -> None:
+        """Say under the surface what the one-step arrows are for ``config``."""
+        for note, line in zip(self.step_notes, step_note(config), strict=True):
+            note.text = line
+
     def show(self, data: dict[str, dict]) -> None:
         """Plot a snapshot: ``data`` from
         :func:`~llc_explorer.apps.playground.model.panel_data`."""
@@ -152,6 +185,16 @@ class PlaygroundPlots:
     def set_compare(self, on: bool) -> None:
         """Show or hide the right panel."""
         self.panels[1].layout.visible = on
+
+    def show_step(self, on: bool) -> None:
+        """Show or hide every panel's one-step arrows."""
+        for panel in self.panels:
+            panel.show_step(on)
+
+    def note_steps(self, configs: list[SurfaceConfig]) -> None:
+        """Say under each shown panel what its one-step arrows are for its config."""
+        for panel, config in zip(self.panels, configs, strict=False):
+            panel.note_step(config)
 
     def mark_stale(self, stale: bool) -> None:
         """Say in each panel's title whether it is out of date with the settings."""
