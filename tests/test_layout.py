@@ -1,6 +1,6 @@
-"""The package's rooms and what each may import (README, "Layout"): read from the source's
-import statements (``if TYPE_CHECKING:`` blocks aside), so a new import that runs back up,
-a cycle, a ninth top-level module or a module grown past 300 lines fails here."""
+"""The package's rooms and what each may import (docs/guide/development.md, "Layout"): read
+from the source's import statements (``if TYPE_CHECKING:`` blocks aside), so a new import that
+runs back up, a cycle, a ninth top-level module or a module grown past 300 lines fails here."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ MAY_IMPORT = {
     "bench": CORE,
     "models": CORE,
     "apps": CORE | {"surfaces", "models"},  # Explorer.for_model: the model's checks, problem
+    "lab": CORE | {"surfaces", "bench"},  # the lab's helpers and its stored runs: never apps
     "cli": CORE | {"bench", "apps", "llc_explorer"},
     "__main__": {"cli"},
     "llc_explorer": CORE | {"surfaces", "apps", "models"},

@@ -102,7 +102,7 @@ def notebook_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
     tutorial = json.loads(TUTORIAL.read_text())
     cells = [c for c in tutorial["cells"] if "playground" in c["metadata"].get("tags", [])]
-    setup = {**tutorial["cells"][1], "source": ["FAST = True\n"]}
+    setup = tutorial["cells"][1]  # the lab's first code cell: its imports and LAB switch
     (root / PLAYGROUND).write_text(json.dumps({**tutorial, "cells": [setup, *cells]}))
     source = MODEL_CELL.splitlines(keepends=True)
     model = {**setup, "id": "own-model", "source": source, "outputs": [], "execution_count": None}
