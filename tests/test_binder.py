@@ -87,13 +87,15 @@ def test_binder_environment_installs_and_runs(tmp_path):
     assert re.search(r"voila\S*\s+enabled", listing), listing
 
 
-def test_the_badges_open_the_explorer_in_jupyterlab_and_in_voila():
+def test_the_badges_open_the_explorer_in_jupyterlab_and_in_voila_and_the_lab():
     readme = (ROOT / "README.md").read_text()
     links = re.findall(r"\]\((https://mybinder\.org/v2/gh/[^)]+)\)", readme)
     paths = sorted(link.split("?urlpath=")[1] for link in links)
     assert paths == [
         "lab/tree/notebooks/01_explorer.ipynb",
+        "lab/tree/notebooks/02_sgmcmc_tutorial.ipynb",
         "voila/render/notebooks/01_explorer.ipynb",
     ]
     assert len({link.split("?")[0] for link in links}) == 1  # one repository and branch
-    assert (ROOT / "notebooks" / "01_explorer.ipynb").exists()
+    for path in paths:
+        assert (ROOT / path.split("/", 2)[2]).exists(), path

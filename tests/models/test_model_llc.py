@@ -20,7 +20,7 @@ from llc_explorer.dln.problem import build_problem
 from llc_explorer.errors import ConfigError
 
 WIDTHS, RANK, N, SEED = (5, 4, 3, 5), 1, 2_000, 3
-README = Path(__file__).resolve().parents[2] / "README.md"
+MODELS_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide" / "models.md"
 
 COMPILES: list[str] = []
 jax.monitoring.register_event_duration_secs_listener(
@@ -124,10 +124,11 @@ def test_bad_input_is_named_before_anything_compiles(change, message) -> None:
     assert COMPILES == []
 
 
-def test_the_readmes_model_block_runs_as_written() -> None:
-    section = re.split(r"\n##+ ", README.read_text().split("### Your own model", 1)[1])[0]
+def test_the_guides_model_block_runs_as_written() -> None:
+    """The python block under "Your own model" in docs/guide/models.md, as written there."""
+    section = re.split(r"\n#+ ", MODELS_GUIDE.read_text().split("# Your own model\n", 1)[1])[0]
     (code,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     namespace: dict = {}
-    exec(compile(code, str(README), "exec"), namespace)
+    exec(compile(code, str(MODELS_GUIDE), "exec"), namespace)
     result = namespace["result"]
     assert result.done and result.true_llc is None and 0 < result.llc_mean < (4 * 16 + 16 * 2) / 2

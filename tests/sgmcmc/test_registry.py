@@ -1,4 +1,4 @@
-"""One spec per sampler: the README's user-registered sampler runs in the API, the stream, the
+"""One spec per sampler: the user guide's registered sampler runs in the API, the stream, the
 sweep and both apps' menus; specs and the registry refuse what they cannot run."""
 
 from __future__ import annotations
@@ -12,22 +12,23 @@ import pytest
 import llc_explorer as lx
 from llc_explorer.bench.sweep import make_spec, read_rows, run_sweep
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+SAMPLERS_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "guide" / "samplers.md"
 
 
 def readme_sampler_code() -> str:
-    """The python block of the README's "Your own sampler" section, as written there."""
-    section = re.split(r"\n##+ ", README.read_text().split("### Your own sampler", 1)[1])[0]
+    """The python block of the "Your own sampler" section of docs/guide/samplers.md, as
+    written there."""
+    section = re.split(r"\n#+ ", SAMPLERS_GUIDE.read_text().split("# Your own sampler\n", 1)[1])[0]
     (code,) = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     return code
 
 
 @pytest.fixture(scope="module")
 def readme() -> Iterator[dict]:
-    """Run the README's block (it registers ``psghmc`` and estimates with it); unregister it
+    """Run the guide's block (it registers ``psghmc`` and estimates with it); unregister it
     afterwards."""
     namespace: dict = {}
-    exec(compile(readme_sampler_code(), str(README), "exec"), namespace)
+    exec(compile(readme_sampler_code(), str(SAMPLERS_GUIDE), "exec"), namespace)
     try:
         yield namespace
     finally:
