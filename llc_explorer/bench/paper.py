@@ -14,11 +14,11 @@ Each experiment is a list of :class:`Sweep` (:func:`sweeps`): a
 :class:`llc_explorer.bench.spec.SweepSpec`, run by :func:`run_experiments` through
 :func:`llc_explorer.bench.sweep.run_sweep` into ``OUT/<folder>`` (:func:`folder`), resumable like
 any sweep. A :class:`Scale` sets the sizes: ``small`` (the notebook's recompute, about a
-minute), ``cpu`` (about 2 hours on 2 cores: docs/results/paper) and ``gpu`` (the paper's 50,000
-steps, for one GPU run). Architectures come from seeds the other sweeps never used
-(:data:`DRAW_SEED`, and :data:`ORDER_SEED` for experiment 3, so its DLNs are not the one
-experiment 1 tuned the step sizes on). Every run has one chain per seed and warm-up factor 1:
-the step size as given from the first step, as in the paper.
+minute), ``cpu`` (about 2 hours on 2 cores: docs/results/paper) and ``gpu`` (one GPU run: 50,000
+steps at 1e4 and 1e5, 20,000 at 1e6; 75,680,000 chain-steps). Architectures come from seeds
+the other sweeps never used (:data:`DRAW_SEED`, and :data:`ORDER_SEED` for experiment 3, so
+its DLNs are not the one experiment 1 tuned the step sizes on). Every run has one chain per
+seed and warm-up factor 1: the step size as given from the first step, as in the paper.
 """
 
 from __future__ import annotations
