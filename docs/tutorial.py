@@ -133,7 +133,8 @@ def main() -> None:
             began = time.perf_counter()
             client.execute_cell(cell, index)
             if cell.cell_type == "code":
-                seconds[cell.get("id", str(index))] = round(time.perf_counter() - began, 2)
+                label = f"{cell.get('id', index)}: {cell.source.splitlines()[0][:60]}"
+                seconds[label] = round(time.perf_counter() - began, 2)
     total = time.perf_counter() - start
     for cell in notebook.cells:
         if cell.cell_type == "code":
