@@ -95,7 +95,7 @@ def test_diverge_diverges_just_above_4_over_h_and_not_just_below(make: Make) -> 
     (result,) = app.results
     assert not result.diverged_chains
     assert readout_rows(app.ui.readout.value)["sgld"][3] == "0 of 32"
-    # the notice's "about 20 against λ = 1": nβ E[K] = nβ (2/h) / (1 - εh/4), h = 2nβ + γ
+    # the notice's "about 20 against λ = 1": nβ E[K] = nβ (2/h) / (1 - εh/4), h = 2nβ + gamma
     h = 2 * 1000 + 1
     assert result.llc_mean == pytest.approx(1000 * 2 / h / (1 - 1.9e-3 * h / 4), rel=0.15)
 
