@@ -69,7 +69,8 @@ def thermostat(config: SurfaceConfig, path: np.ndarray) -> float:
     """SGNHT's ``xi_t`` at the last position of ``path`` (one chain's ``w_0 .. w_t``)."""
     momenta = np.diff(path.astype(np.float64), axis=0)
     kinetic = float(np.sum(momenta**2)) / 2  # sum over s of |p_s|^2 / d, d = 2
-    return config.hyperparameter("diffusion") + kinetic - len(momenta) * config.step_size / 2
+    diffusion = float(config.hyperparameters()["diffusion"])
+    return diffusion + kinetic - len(momenta) * config.step_size / 2
 
 
 def drift(config: SurfaceConfig, path: np.ndarray) -> np.ndarray | None:
@@ -84,7 +85,7 @@ def drift(config: SurfaceConfig, path: np.ndarray) -> np.ndarray | None:
         return gradient
     momentum = recent[-1] - recent[0]  # p_0 = 0: at t = 0, recent is w_0 alone
     if config.sampler == "sghmc":
-        kept = 1 - config.hyperparameter("friction")
+        kept = 1 - float(config.hyperparameters()["friction"])
     else:
         kept = 1 - thermostat(config, path)
     return kept * momentum + gradient
