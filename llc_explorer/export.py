@@ -42,7 +42,7 @@ def from_llc_result(result: LLCResult) -> Any:
     except ImportError:
         raise ImportError(f"to_datatree needs arviz-base: {INSTALL}") from None
     burn_in = min(result.burn_in_steps, result.steps_done)
-    excess = result.config.nbeta * (result.loss_trace.astype(np.float64) - result.loss_at_teacher)
+    excess = result.llc_trace
     steps = np.arange(result.steps_done)
     diverged_at = np.full(result.config.chains, -1)
     for chain, step in result.diverged_chains:

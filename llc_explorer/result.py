@@ -110,6 +110,13 @@ class LLCResult(ChainEstimateView, Generic[C]):
         return ""
 
     @property
+    def llc_trace(self) -> np.ndarray:
+        """``n*beta * (L_{B_t}(w_t) - L_n(w*))`` per chain and step, in float64: each step's
+        contribution to the estimate (its mean over the sampling window is a chain's
+        estimate)."""
+        return self.config.nbeta * (self.loss_trace.astype(np.float64) - self.loss_at_teacher)
+
+    @property
     def provisional(self) -> bool:
         """Whether the burn-in is still running (no estimate yet: see
         :attr:`provisional_llc`)."""

@@ -34,12 +34,6 @@ def legend_outside(fig: figure) -> figure:
     return fig
 
 
-def excess_loss(result: LLCResult) -> np.ndarray:
-    """``n*beta * (L_{B_t}(w_t^c) - L_n(w*))`` per chain ``c`` and step ``t``, in float64."""
-    loss = np.asarray(result.loss_trace, np.float64)[:, : result.steps_done]
-    return result.config.nbeta * (loss - result.loss_at_teacher)
-
-
 def loss_traces(result: LLCResult, title: str) -> figure:
     """Each chain's ``n*beta (L_t - L(w*))`` against the step on a log axis (the finite,
     positive points only: a log axis has no place for the rest)."""
@@ -48,7 +42,8 @@ def loss_traces(result: LLCResult, title: str) -> figure:
         y_axis_label="n*beta (L_t - L_n(w*))", y_axis_type="log",
     )  # fmt: skip
     steps = np.arange(result.steps_done)
-    for chain, (excess, color) in enumerate(zip(excess_loss(result), Category10_10, strict=False)):
+    traces = result.llc_trace[:, : result.steps_done]
+    for chain, (excess, color) in enumerate(zip(traces, Category10_10, strict=False)):
         keep = np.isfinite(excess) & (excess > 0)
         source = ColumnDataSource({"x": steps[keep], "y": excess[keep]})
         fig.line("x", "y", source=source, color=color, name=f"chain-{chain}")
@@ -111,7 +106,7 @@ def running_estimates(result: LLCResult, burn_ins: Sequence[float] = (0, 0.1, 0.
         title="running LLC estimate for several burn-in fractions", width=700, height=320,
         x_axis_label="step", y_axis_label="LLC estimate (mean over chains)",
     )  # fmt: skip
-    excess = excess_loss(result)
+    excess = result.llc_trace[:, : result.steps_done]
     mean = excess[np.isfinite(excess).all(axis=1)].mean(axis=0)
     steps = result.steps_done
     for burn_in, color in zip(burn_ins, Category10_10, strict=False):
@@ -177,7 +172,7 @@ def window_means(
     )  # fmt: skip
     last = 0
     for (label, result), color in zip(results.items(), Category10_10, strict=False):
-        mean = excess_loss(result).mean(axis=0)
+        mean = result.llc_trace[:, : result.steps_done].mean(axis=0)
         count = mean.size // window
         means = mean[: count * window].reshape(count, window).mean(axis=1)
         middles = window * (np.arange(count) + 0.5)

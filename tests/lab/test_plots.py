@@ -22,19 +22,18 @@ from llc_explorer.lab import (
 from llc_explorer.result import LLCResult
 from llc_explorer.sgmcmc.adaptation import StepSizeCalibration
 
-NBETA, LOSS0, STEPS = 100.0, 0.5, 2500
+NBETA, STEPS = 100.0, 2500
 
-READ = {"config", "loss_trace", "loss_at_teacher", "steps_done", "true_llc", "calibration",
-        "warmup_steps"}  # fmt: skip
-"""The result fields the plots read."""
+READ = {"config", "steps_done", "true_llc", "calibration", "warmup_steps"}
+"""The result fields the plots read (and the property ``llc_trace``)."""
 
 
 def fake_result(excess: np.ndarray, calibration: StepSizeCalibration | None = None):
     """A result whose ``n*beta (L_t - L(w*))`` is ``excess`` (chains x steps)."""
     config = SimpleNamespace(nbeta=NBETA, warmup_factor=4.0)
     return SimpleNamespace(
-        config=config, loss_trace=(LOSS0 + excess / NBETA).astype(np.float32),
-        loss_at_teacher=LOSS0, steps_done=excess.shape[1], true_llc=Fraction(5, 2),
+        config=config, llc_trace=excess.astype(np.float64), steps_done=excess.shape[1],
+        true_llc=Fraction(5, 2),
         calibration=calibration, warmup_steps=800,
     )  # fmt: skip
 
@@ -55,6 +54,7 @@ def named(layout: LayoutDOM, name: str) -> dict[str, np.ndarray]:
 
 def test_the_stand_in_reads_only_real_fields() -> None:
     assert {f.name for f in dataclasses.fields(LLCResult)} >= READ
+    assert isinstance(LLCResult.llc_trace, property)
     assert {f.name for f in dataclasses.fields(RunConfig)} >= {"nbeta", "warmup_factor"}
 
 

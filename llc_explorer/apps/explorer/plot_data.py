@@ -75,7 +75,7 @@ def provisional_line(result: LLCResult, kept: list[int]) -> dict[str, np.ndarray
 def run_data(result: LLCResult) -> dict[str, dict[str, Any]]:
     """The data of every run plot for ``result``, by source name."""
     config, done = result.config, result.steps_done
-    scaled = config.nbeta * (result.loss_trace.astype(np.float64) - result.loss_at_teacher)
+    scaled = result.llc_trace
     diverged = dict(result.diverged_chains)
     kept = [c for c in range(config.chains) if c not in diverged]
     spans = [
